@@ -1,0 +1,68 @@
+"""Shared pytest fixtures: personas and API clients.
+
+Personas (who may access what):
+- office: the provincial office reviewer; sees and reviews everything.
+- reporter: a member of `unit_a`; sees that unit's reforms and reports only.
+- other_reporter: a member of `unit_b`; must never see `unit_a`'s drafts.
+- manager: the unit manager of `unit_a`.
+- consumer: a read-only API consumer with a token; approved data only.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from units.choices import MembershipRole
+from units.tests.factories import UnitFactory, make_consumer_user, make_office_user, make_unit_user
+
+
+@pytest.fixture
+def unit_a(db):
+    return UnitFactory(name="省测试甲厅")
+
+
+@pytest.fixture
+def unit_b(db):
+    return UnitFactory(name="省测试乙厅")
+
+
+@pytest.fixture
+def office(db):
+    return make_office_user(username="office")
+
+
+@pytest.fixture
+def reporter(unit_a):
+    return make_unit_user(unit_a, username="reporter")
+
+
+@pytest.fixture
+def other_reporter(unit_b):
+    return make_unit_user(unit_b, username="other_reporter")
+
+
+@pytest.fixture
+def manager(unit_a):
+    return make_unit_user(unit_a, role=MembershipRole.MANAGER, username="manager")
+
+
+@pytest.fixture
+def consumer(db):
+    return make_consumer_user(username="consumer")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(api_client):
+    """`client_for(user)` returns an APIClient authenticated as `user` (None: anonymous)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,2 @@
+app_name = "tracker-api"
+urlpatterns: list = []
