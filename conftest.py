@@ -8,6 +8,8 @@ Personas (who may access what):
 - consumer: a read-only API consumer with a token; approved data only.
 """
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -66,3 +68,17 @@ def client_for(api_client):
         return client
 
     return make
+
+
+# scripts/test sets TEST_STRICT=1: there every service is provided, so a skipped test means a missing service or
+# a broken set-up, and it fails the run instead of passing silently.
+STRICT = os.environ.get("TEST_STRICT") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under scripts/test (TEST_STRICT=1), which provides every service: {report.longrepr}"

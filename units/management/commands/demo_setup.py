@@ -1,0 +1,76 @@
+"""Load the reference data and the demo users of the quickstart; print who can sign in with what.
+
+Safe to run on every start: fixtures load only into an empty database (so the office's edits are never
+overwritten), and users are created only when missing.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from units.choices import MembershipRole
+from units.models import City, Membership, Unit
+from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
+
+# (username, password, full name, group, [(unit name, role)]) — demo only; the command refuses to run without DEBUG.
+DEMO_USERS = [
+    ("office", "office-demo-2026", "省推广办 审核员", OFFICE_GROUP, []),
+    (
+        "customs",
+        "customs-demo-2026",
+        "海关 填报人（两个单位）",
+        UNIT_STAFF_GROUP,
+        [("青岛海关", MembershipRole.REPORTER), ("济南海关", MembershipRole.REPORTER)],
+    ),
+    (
+        "market",
+        "market-demo-2026",
+        "省市场监管局 填报人",
+        UNIT_STAFF_GROUP,
+        [("省市场监管局", MembershipRole.REPORTER)],
+    ),
+    (
+        "market_lead",
+        "market-lead-demo-2026",
+        "省市场监管局 单位管理员",
+        UNIT_STAFF_GROUP,
+        [("省市场监管局", MembershipRole.MANAGER)],
+    ),
+    ("api", "api-demo-2026", "数据接口（只读）", CONSUMER_GROUP, []),
+]
+
+
+class Command(BaseCommand):
+    help = "Load cities, units and the first batch into an empty database and create the demo users."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo_setup 只用于本地演示（DEBUG 模式）/ demo_setup is for the local demo only.")
+        if not City.objects.exists():
+            call_command("loaddata", "cities", "units", "reforms", verbosity=0)
+            self.stdout.write("已载入示例数据 / reference data loaded")
+        with transaction.atomic():
+            rows = [self._ensure_user(*spec) for spec in DEMO_USERS]
+        self.stdout.write("\n演示账号 / demo accounts (http://127.0.0.1:<port>/admin/):")
+        for username, password, label, token in rows:
+            extra = f"  API token: {token}" if token else ""
+            self.stdout.write(f"  {username:<12} {password:<22} {label}{extra}")
+        self.stdout.write("")
+
+    def _ensure_user(self, username, password, label, group_name, units):
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": label, "is_staff": group_name != CONSUMER_GROUP}
+        )
+        if created:
+            user.set_password(password)
+            user.email = f"{username}@example.org"
+            user.save()
+        user.groups.add(Group.objects.get(name=group_name))
+        for unit_name, role in units:
+            Membership.objects.get_or_create(user=user, unit=Unit.objects.get(name=unit_name), defaults={"role": role})
+        token = Token.objects.get_or_create(user=user)[0].key if group_name == CONSUMER_GROUP else ""
+        return username, password, label, token
