@@ -7,7 +7,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/units/", include("units.api.urls")),
     path("api/reforms/", include("reforms.api.urls")),
+    path("api/tracker/stats/", include("tracker.stats.api.urls")),
     path("api/tracker/", include("tracker.api.urls")),
+    path("dashboard/", include("tracker.stats.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "units",
     "reforms",
     "tracker",
+    "tracker.reminders",
+    "tracker.stats",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +143,8 @@ if not REDIS_URL:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+    for _folder in ("queue", "control", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"

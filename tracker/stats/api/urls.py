@@ -1,0 +1,2 @@
+app_name = "stats-api"
+urlpatterns: list = []
