@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from units.models import City, Unit
-from units.roles import is_office, unit_ids_of
+from units.roles import is_consumer, is_office, unit_ids_of
 
 from .choices import Category, ResponsibilityRole, Scope, TargetStatus
 
@@ -31,7 +31,7 @@ class Batch(models.Model):
 class ReformQuerySet(models.QuerySet):
     def for_user(self, user) -> "ReformQuerySet":
         """Reforms `user` works on: all for the office and consumers of the API, else those of the user's units."""
-        if is_office(user):
+        if is_office(user) or is_consumer(user):
             return self
         return self.filter(responsibilities__unit_id__in=unit_ids_of(user)).distinct()
 

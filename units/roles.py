@@ -27,6 +27,15 @@ def is_office(user) -> bool:
     return user._is_office
 
 
+def is_consumer(user) -> bool:
+    """True for read-only API consumers: they read reference data, approved reports and statistics."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_is_consumer"):
+        user._is_consumer = user.groups.filter(name=CONSUMER_GROUP).exists()
+    return user._is_consumer
+
+
 def unit_ids_of(user) -> list[int]:
     """Ids of the units `user` is a member of, cached for the request."""
     if not user.is_authenticated:

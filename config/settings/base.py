@@ -55,6 +55,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Reference data (cities, units, the first batch) for `loaddata cities units reforms`.
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
