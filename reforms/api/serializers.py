@@ -1,0 +1,94 @@
+from rest_framework import serializers
+
+from reforms.models import Batch, Reform, Responsibility, RolloutTarget
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="reforms-api:batch-detail")
+    # Annotated in BatchViewSet.get_queryset().
+    reform_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "url",
+            "code",
+            "title",
+            "document_number",
+            "issued_on",
+            "reporting_rules",
+            "default_deadline",
+            "reform_count",
+        ]
+
+
+class NestedBatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Batch
+        fields = ["id", "code", "title"]
+
+
+class ResponsibleUnitSerializer(serializers.ModelSerializer):
+    """A responsible unit of a reform, flattened: the unit's id and names with its role for this reform."""
+
+    id = serializers.IntegerField(source="unit_id", read_only=True)
+    name = serializers.CharField(source="unit.name", read_only=True)
+    short_en = serializers.CharField(source="unit.short_en", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Responsibility
+        fields = ["id", "name", "short_en", "role", "role_display"]
+
+
+class TargetCitySerializer(serializers.ModelSerializer):
+    """A target city of a reform, flattened: the city's id, code and name with the reform's status there."""
+
+    id = serializers.IntegerField(source="city_id", read_only=True)
+    code = serializers.CharField(source="city.code", read_only=True)
+    name = serializers.CharField(source="city.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = RolloutTarget
+        fields = ["id", "code", "name", "status", "status_display", "not_applicable_reason", "status_changed_on"]
+
+
+class ReformSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="reforms-api:reform-detail")
+    batch = NestedBatchSerializer(read_only=True)
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    scope_display = serializers.CharField(source="get_scope_display", read_only=True)
+    effective_deadline = serializers.DateField(read_only=True, allow_null=True)
+    # Prefetched in ReformViewSet.get_queryset(), in table order and by city code.
+    responsible_units = ResponsibleUnitSerializer(source="responsibilities", many=True, read_only=True)
+    target_cities = TargetCitySerializer(source="targets", many=True, read_only=True)
+    # Annotated by ReformQuerySet.with_counts().
+    target_count = serializers.IntegerField(read_only=True)
+    done_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Reform
+        fields = [
+            "id",
+            "url",
+            "code",
+            "batch",
+            "category",
+            "category_display",
+            "number",
+            "position",
+            "title",
+            "content",
+            "scope",
+            "scope_display",
+            "needs_verification",
+            "verification_note",
+            "deadline",
+            "effective_deadline",
+            "responsible_units",
+            "target_cities",
+            "target_count",
+            "done_count",
+        ]

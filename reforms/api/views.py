@@ -1,0 +1,50 @@
+from django.db.models import Count, Prefetch
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from reforms.filtersets import ReformFilterSet
+from reforms.models import Batch, Reform, Responsibility, RolloutTarget
+from units.api.views import Pagination, ordering_schema
+
+from .serializers import BatchSerializer, ReformSerializer
+
+# Every authenticated role reads batches and reforms with all their units and cities: the task-division table is
+# public within the service, and unit staff need to see the reforms their unit only co-implements and who leads
+# them. So these querysets do not go through Reform.objects.for_user(), which scopes the admin and the progress
+# reports; a for_user() here would hide the co-units' and other units' work from the people coordinating with them.
+
+
+@ordering_schema("issued_on", "code")
+class BatchViewSet(ReadOnlyModelViewSet):
+    serializer_class = BatchSerializer
+    pagination_class = Pagination
+    ordering_fields = ["issued_on", "code"]
+
+    def get_queryset(self):
+        return (
+            Batch.objects.annotate(reform_count=Count("reforms"))
+            # Explicit: Meta.ordering is dropped from GROUP BY queries.
+            .order_by("-issued_on", "code")
+        )
+
+
+@ordering_schema("position", "number", "code", "deadline")
+class ReformViewSet(ReadOnlyModelViewSet):
+    serializer_class = ReformSerializer
+    filterset_class = ReformFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["position", "number", "code", "deadline"]
+
+    def get_queryset(self):
+        return (
+            Reform.objects.with_counts()
+            .select_related("batch")
+            .prefetch_related(
+                Prefetch(
+                    "responsibilities",
+                    queryset=Responsibility.objects.select_related("unit").order_by("position", "id"),
+                ),
+                Prefetch("targets", queryset=RolloutTarget.objects.select_related("city").order_by("city__code")),
+            )
+            # Explicit: Meta.ordering is dropped from GROUP BY queries. "batch" sorts by Batch.Meta.ordering.
+            .order_by(*Reform._meta.ordering)
+        )

@@ -1,0 +1,48 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from units.models import City, Unit
+
+
+class CitySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="units-api:city-detail")
+
+    class Meta:
+        model = City
+        fields = ["id", "url", "code", "name", "name_en"]
+
+
+class NestedCitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = City
+        fields = ["id", "code", "name"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="units-api:unit-detail")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    city = NestedCitySerializer(read_only=True, allow_null=True)
+    aliases = serializers.SerializerMethodField()
+    # Annotated in UnitViewSet.get_queryset().
+    lead_reform_count = serializers.IntegerField(read_only=True)
+    co_reform_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "url",
+            "name",
+            "short_en",
+            "kind",
+            "kind_display",
+            "city",
+            "aliases",
+            "email",
+            "lead_reform_count",
+            "co_reform_count",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_aliases(self, unit: Unit) -> list[str]:
+        return [line.strip() for line in unit.aliases.splitlines() if line.strip()]

@@ -1,0 +1,68 @@
+from django.db.models import Count, Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from units.filtersets import CityFilterSet, UnitFilterSet
+from units.models import City, Unit
+
+from .serializers import CitySerializer, UnitSerializer
+
+
+class Pagination(PageNumberPagination):
+    """PAGE_SIZE rows by default; a client listing a whole batch in one go may ask for up to 200."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def ordering_schema(*fields: str):
+    """Document the `ordering` values a list accepts; OrderingFilter alone only says "a field".
+
+    Also used by tracker.api.views: keep the signature.
+    """
+    parameter = OpenApiParameter(
+        "ordering",
+        str,
+        description=format_lazy(
+            "{}: {}", _("Sort by one or more of these fields, comma-separated, - for descending"), ", ".join(fields)
+        ),
+    )
+    return extend_schema_view(list=extend_schema(parameters=[parameter]))
+
+
+# Every authenticated role reads cities and units: they are the public division of work within the service. The
+# querysets are therefore not narrowed per user (no `for_user()`); only progress reports are scoped to units.
+
+
+@ordering_schema("code", "name")
+class CityViewSet(ReadOnlyModelViewSet):
+    queryset = City.objects.order_by("code")
+    serializer_class = CitySerializer
+    filterset_class = CityFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["code", "name"]
+
+
+@ordering_schema("name", "kind")
+class UnitViewSet(ReadOnlyModelViewSet):
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["name", "kind"]
+
+    def get_queryset(self):
+        # One LEFT JOIN on reforms_responsibility counted twice with a FILTER, so the counts cost no query per unit.
+        # The role values are spelled out because units may not import reforms (reforms.choices.ResponsibilityRole);
+        # reforms/tests/test_api.py checks that these counts follow it.
+        return (
+            Unit.objects.select_related("city")
+            .annotate(
+                lead_reform_count=Count("responsibilities", filter=Q(responsibilities__role="lead")),
+                co_reform_count=Count("responsibilities", filter=Q(responsibilities__role="co")),
+            )
+            # Explicit: Meta.ordering is dropped from GROUP BY queries.
+            .order_by("name")
+        )
