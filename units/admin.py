@@ -1,0 +1,102 @@
+"""Admin for cities, units and memberships, and the admin site's titles.
+
+The titles are set on the default `admin.site` here rather than in a custom AdminSite: `admin.autodiscover()` imports
+this module (units is the first project app) before any request is served, and a custom site would have to replace
+`admin.site` in config/urls.py and in every app's `register` call for three strings.
+
+The reforms app adds the "their reforms" part to the unit and city pages (reforms/admin.py), because units must not
+import reforms.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from .models import City, Membership, Unit
+
+admin.site.site_header = _("Shandong Pilot FTZ Institutional Innovation Rollout Tracker")
+admin.site.site_title = _("Rollout Tracker")
+admin.site.index_title = _("Rollout administration")
+# There is no public site beside the admin and the API, so no "View site" link to a 404.
+admin.site.site_url = None
+
+
+class OutOfScopeIs404Mixin:
+    """For a ModelAdmin whose get_queryset() is scoped to the user: an object outside the scope answers 404.
+
+    Django's admin would redirect to the index with "… doesn't exist. Perhaps it was deleted?". A 404 is the answer
+    the API gives for the same object, and like the redirect it does not tell whether the object exists. The
+    change, delete and history views all fetch their object through get_object().
+    """
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such object."))
+        return obj
+
+
+@admin.register(City)
+class CityAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    list_display_links = ["code", "name"]
+    # Autocomplete on rollout targets searches here.
+    search_fields = ["name", "name_en", "code"]
+    ordering = ["code"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "role"]
+    extra = 0
+    # A plain select for users: an autocomplete would need the office to hold auth.view_user, which it does not.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Unit)
+class UnitAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+    list_display = ["name", "short_en", "kind", "city", "member_count"]
+    list_filter = ["kind"]
+    list_select_related = ["city"]
+    # Autocomplete on responsibilities and memberships searches here.
+    search_fields = ["name", "short_en", "aliases"]
+    autocomplete_fields = ["city"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_en", "kind", "city"]}),
+        (_("Contact and import"), {"fields": ["email", "aliases"]}),
+    ]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        # Scoped through a subquery rather than Unit.objects.for_user()'s join on memberships: that join would also
+        # narrow the member count below to the signed-in user's own membership.
+        visible = Unit.objects.for_user(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=visible)
+            .annotate(
+                # distinct: reforms/admin.py counts responsibilities in this query too, a second join multiplying rows.
+                member_count=Count("memberships", distinct=True)
+            )
+        )
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj: Unit) -> int:
+        return obj.member_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+    list_display = ["user", "unit", "role"]
+    list_filter = ["role", "unit__kind"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "unit__name"]
+    autocomplete_fields = ["unit"]
+
+    def get_queryset(self, request):
+        visible = Unit.objects.for_user(request.user).values("pk")
+        return super().get_queryset(request).filter(unit__in=visible)
