@@ -9,11 +9,14 @@ import reforms.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import City, Membership, Unit
+from .services import membership_create, membership_delete
 
 admin.site.site_header = _("Shandong Pilot FTZ Institutional Innovation Rollout Tracker")
 admin.site.site_title = _("Rollout Tracker")
@@ -70,6 +73,15 @@ class UnitAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     ]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Memberships go through the services, which also open the admin to the new member.
+        for membership in formset.save(commit=False):
+            membership_create(user=membership.user, unit=form.instance, role=membership.role)
+        for membership in formset.deleted_objects:
+            membership_delete(membership=membership)
+
     def get_queryset(self, request):
         # Scoped through a subquery rather than Unit.objects.for_user()'s join on memberships: that join would also
         # narrow the member count below to the signed-in user's own membership.
@@ -100,3 +112,37 @@ class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     def get_queryset(self, request):
         visible = Unit.objects.for_user(request.user).values("pk")
         return super().get_queryset(request).filter(unit__in=visible)
+
+    def save_model(self, request, obj, form, change):
+        if change and "user" in form.changed_data:
+            membership_delete(membership=Membership.objects.get(pk=obj.pk))
+        membership_create(user=obj.user, unit=obj.unit, role=obj.role)
+
+    def delete_model(self, request, obj):
+        membership_delete(membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user"):
+            membership_delete(membership=membership)
+
+
+User = get_user_model()
+
+
+class OfficeUserAdmin(UserAdmin):
+    """The office creates and edits the accounts of unit staff and consumers, but not superusers, and cannot make
+    anyone a superuser or hand out single permissions: those stay with the service's administrators."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return readonly
+
+
+admin.site.unregister(User)
+admin.site.register(User, OfficeUserAdmin)
