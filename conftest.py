@@ -17,6 +17,16 @@ from units.choices import MembershipRole
 from units.tests.factories import UnitFactory, make_consumer_user, make_office_user, make_unit_user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the shared cache (Redis under scripts/test) and user ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def unit_a(db):
     return UnitFactory(name="省测试甲厅")

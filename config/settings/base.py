@@ -95,13 +95,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploaded evidence lives outside the web root and is served only through permission-checked views.
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 LOGIN_URL = "admin:login"
 
@@ -118,6 +119,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counted in the shared cache (Redis in production), answered with 429 and Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="30/minute"),
+        "user": env.str("API_THROTTLE_USER", default="2000/hour"),
+        "tracker-writes": env.str("API_THROTTLE_WRITES", default="300/hour"),
+        "tracker-uploads": env.str("API_THROTTLE_UPLOADS", default="100/hour"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -130,6 +142,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models share field names such as `status` and `role`; naming each enum once keeps the schema stable.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "units.choices.UnitKind",
+        "CategoryEnum": "reforms.choices.Category",
+        "ScopeEnum": "reforms.choices.Scope",
+        "ResponsibilityRoleEnum": "reforms.choices.ResponsibilityRole",
+        "TargetStatusEnum": "reforms.choices.TargetStatus",
+        "ReportStateEnum": "tracker.choices.ReportState",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file-system transport, an embedded broker that needs no

@@ -1,0 +1,252 @@
+"""Thin viewsets: scope from ProgressReport.objects.for_user(), writes through tracker.services."""
+
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
+
+from units.api.views import Pagination, ordering_schema
+
+from .. import services
+from ..filtersets import ProgressReportFilterSet, ReportingPeriodFilterSet
+from ..models import Attachment, ProgressReport, ReportingPeriod, ReportRevision, ReportTransition
+from ..uploads import MAX_UPLOAD_BYTES
+from .errors import etag, exception_handler, requested_version
+from .permissions import ScopedModelPermissions
+from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    ReportCreateSerializer,
+    ReportDetailSerializer,
+    ReportingPeriodSerializer,
+    ReportSerializer,
+    ReportUpdateSerializer,
+    ReviewSerializer,
+    RevisionSerializer,
+)
+from .throttling import TrackerScopedRateThrottle
+
+# Model permissions open the writes (unit staff and the office hold add/change); which reports exist for a user is
+# for_user()'s call, and who may do what to which report the services'.
+PERMISSIONS = [IsAuthenticated, ScopedModelPermissions]
+
+
+class TrackerViewMixin:
+    # Writes are throttled per user on top of the global rates; the scope names are REST_FRAMEWORK rate keys.
+    write_throttle_scope = "tracker-writes"
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.throttle_scope = self.write_throttle_scope
+            throttles.append(TrackerScopedRateThrottle())
+        return throttles
+
+
+@ordering_schema("starts_on", "due_on", "code")
+class ReportingPeriodViewSet(TrackerViewMixin, ReadOnlyModelViewSet):
+    queryset = ReportingPeriod.objects.select_related("batch").order_by("batch_id", "starts_on", "code")
+    serializer_class = ReportingPeriodSerializer
+    filterset_class = ReportingPeriodFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["starts_on", "due_on", "code"]
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description=_('The ETag of the report being changed, e.g. "3".')
+)
+REPORT_RESPONSES = {200: ReportDetailSerializer, 400: OpenApiResponse(description=_("Invalid input"))}
+
+
+@ordering_schema("submitted_at", "updated_at", "created_at", "id")
+@extend_schema_view(
+    create=extend_schema(request=ReportCreateSerializer, responses={201: ReportDetailSerializer}),
+    update=extend_schema(request=ReportUpdateSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH]),
+    partial_update=extend_schema(request=ReportUpdateSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH]),
+)
+class ProgressReportViewSet(
+    TrackerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    GenericViewSet,
+):
+    permission_classes = PERMISSIONS
+    filterset_class = ProgressReportFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["submitted_at", "updated_at", "created_at", "id"]
+    queryset = ProgressReport.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
+
+    def get_queryset(self):
+        queryset = ProgressReport.objects.for_user(self.request.user).for_api().order_by("-updated_at", "-id")
+        if self.action == "list":
+            return queryset
+        return queryset.prefetch_related(
+            Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
+            Prefetch(
+                "revisions",
+                queryset=ReportRevision.objects.select_related("created_by").defer("data").order_by("number"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
+        )
+
+    def get_serializer_class(self):
+        return ReportSerializer if self.action == "list" else ReportDetailSerializer
+
+    def _respond(self, report: ProgressReport, status_code: int = status.HTTP_200_OK) -> Response:
+        report = self.get_queryset().get(pk=report.pk)
+        headers = {"ETag": etag(report.version)}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = self.request.build_absolute_uri(f"{report.pk}/")
+        return Response(
+            ReportDetailSerializer(report, context=self.get_serializer_context()).data,
+            status=status_code,
+            headers=headers,
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = ReportCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report = services.report_create(
+            user=request.user,
+            reform=data["reform"],
+            period=data["period"],
+            unit=data.get("unit"),
+            **serializer.service_kwargs(),
+        )
+        return self._respond(report, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        report = self.get_object()
+        version = requested_version(request, required=True)
+        serializer = ReportUpdateSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        report = services.report_update(
+            report=report, user=request.user, version=version, **serializer.service_kwargs()
+        )
+        return self._respond(report)
+
+    def _review(self, request, service, **kwargs) -> Response:
+        report = self.get_object()
+        version = requested_version(request, required=False)
+        return self._respond(service(report=report, user=request.user, version=version, **kwargs))
+
+    @extend_schema(request=None, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._review(request, services.report_submit)
+
+    @extend_schema(request=ReviewSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._review(request, services.report_approve, comment=serializer.validated_data["comment"])
+
+    @extend_schema(request=ReviewSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._review(request, services.report_return, comment=serializer.validated_data["comment"])
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        report = get_object_or_404(ProgressReport.objects.for_user(request.user), pk=pk)
+        revisions = ReportRevision.objects.filter(report=report).select_related("created_by").order_by("number")
+        return Response(RevisionSerializer(revisions, many=True).data)
+
+
+REPORT_ID = OpenApiParameter("report_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[REPORT_ID]),
+    retrieve=extend_schema(parameters=[REPORT_ID]),
+    create=extend_schema(parameters=[REPORT_ID], request={"multipart/form-data": AttachmentUploadSerializer}),
+    destroy=extend_schema(parameters=[REPORT_ID]),
+    download=extend_schema(parameters=[REPORT_ID], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}),
+)
+class AttachmentViewSet(
+    TrackerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    GenericViewSet,
+):
+    """Evidence of one report, at reports/{report_id}/attachments/: a regex prefix on the app's one router gives
+    the nesting without a library for it."""
+
+    permission_classes = PERMISSIONS
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    pagination_class = Pagination
+    queryset = Attachment.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
+    write_throttle_scope = "tracker-uploads"
+
+    def get_report(self) -> ProgressReport:
+        if not hasattr(self, "_report"):
+            reports = ProgressReport.objects.for_user(self.request.user).select_related("unit")
+            self._report = get_object_or_404(reports, pk=self.kwargs["report_id"])
+        return self._report
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Attachment.objects.none()
+        return Attachment.objects.filter(report=self.get_report()).select_related("uploaded_by").order_by("id")
+
+    def create(self, request, *args, **kwargs):
+        # Refused before the body is read into temporary files: the limit is the file plus room for the form.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # the multipart parser refuses a malformed length itself
+        if length > MAX_UPLOAD_BYTES + 64 * 1024:
+            limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise ValidationError({"file": [_("A file may be at most %(limit)d MB.") % {"limit": limit}]})
+        report = self.get_report()
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.attachment_add(report=report, user=request.user, file=serializer.validated_data["file"])
+        attachment = self.get_queryset().get(pk=attachment.pk)
+        return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Attachment) -> None:
+        instance.report = self.get_report()
+        services.attachment_delete(attachment=instance, user=self.request.user)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers with the file whatever the client accepts; errors still come as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, report_id=None, pk=None):
+        attachment = self.get_object()
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        # Never rendered by the browser as a page, whatever the file holds.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,132 @@
+"""The reports API's lists: filters and the query count of every list endpoint."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tracker import services
+from tracker.choices import ReportState
+from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
+
+from .factories import ReportingPeriodFactory, make_reform_for
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("tracker-api:report-list")
+
+
+def act(report, name: str) -> str:
+    return reverse(f"tracker-api:report-{name}", args=[report.pk])
+
+
+def ids(response) -> set[int]:
+    return {row["id"] for row in response.json()["results"]}
+
+
+# --- filters ------------------------------------------------------------------------------------------------------
+
+
+def test_filters_narrow_the_list_by_id_and_by_readable_key(
+    client_for, reporter, other_reporter, office, reform_a, reform_b, make_report
+):
+    report_a = make_report(reporter, reform_a)
+    report_b = make_report(other_reporter, reform_b, state=ReportState.SUBMITTED)
+    city_a = reform_a.targets.first().city
+    client = client_for(office)
+
+    def listed(**params):
+        response = client.get(LIST, params)
+        assert response.status_code == 200, response.json()
+        return ids(response)
+
+    assert listed(reform_id=reform_a.pk) == listed(reform=reform_a.code) == {report_a.pk}
+    assert listed(unit_id=report_b.unit_id) == listed(unit=report_b.unit.name) == {report_b.pk}
+    assert listed(city_id=city_a.pk) == listed(city=city_a.code) == {report_a.pk}
+    assert listed(period_id=report_a.period_id) == listed(period="2026-11") == {report_a.pk, report_b.pk}
+    assert listed(batch_id=reform_a.batch_id) == listed(batch=reform_a.batch.code) == {report_a.pk, report_b.pk}
+    assert listed(state="submitted") == {report_b.pk}
+    assert listed(state=["draft", "submitted"]) == {report_a.pk, report_b.pk}
+    assert listed(q=reform_b.title) == {report_b.pk}
+    assert listed(submitted_after="2000-01-01T00:00:00Z") == {report_b.pk}
+
+
+def test_an_unknown_id_in_a_filter_answers_400(client_for, office):
+    response = client_for(office).get(LIST, {"reform_id": 999999})
+
+    assert response.status_code == 400
+    assert "reform_id" in response.json()
+
+
+def test_periods_are_listed_and_filtered_by_batch(client_for, consumer, period):
+    other = ReportingPeriodFactory()
+    url = reverse("tracker-api:period-list")
+
+    everything = client_for(consumer).get(url)
+    mine = client_for(consumer).get(url, {"batch": period.batch.code})
+
+    assert {p["id"] for p in everything.json()["results"]} == {period.pk, other.pk}
+    assert [p["code"] for p in mine.json()["results"]] == ["2026-11"]
+
+
+# --- query counts -------------------------------------------------------------------------------------------------
+
+
+def _count_queries(client_for, user, url) -> int:
+    # A fresh user object, as each request has: roles cached on the fixture's object by the setup must not count.
+    client = client_for(type(user).objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _reports_of_many_units(office, count: int) -> None:
+    batch_period = ReportingPeriodFactory()
+    for _ in range(count):
+        unit = UnitFactory()
+        user = UserFactory()
+        MembershipFactory(user=user, unit=unit)
+        reform = make_reform_for(unit, batch=batch_period.batch)
+        report = services.report_create(user=user, reform=reform, period=batch_period, data={"work_done": "x"})
+        services.report_submit(report=report, user=user)
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_report_list_costs_the_same_queries_for_1_and_50_rows(client_for, office, rows):
+    _reports_of_many_units(office, rows)
+
+    # 1 is_office (groups of the user), 2 COUNT for the page, 3 reports joined with reform, unit, period, author,
+    # reviewer, 4 city lines joined with their city.
+    assert _count_queries(client_for, office, LIST) == 4
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_report_list_of_a_reporter_costs_the_same_queries_for_1_and_50_rows(client_for, reporter, reform_a, rows):
+    for _ in range(rows):
+        period = ReportingPeriodFactory(batch=reform_a.batch)
+        services.report_create(user=reporter, reform=reform_a, period=period)
+
+    # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 COUNT, 5 reports with their foreign keys, 6 city lines.
+    assert _count_queries(client_for, reporter, LIST) == 6
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_period_list_costs_the_same_queries_for_1_and_50_rows(client_for, consumer, rows):
+    ReportingPeriodFactory.create_batch(rows)
+
+    # 1 COUNT, 2 periods joined with their batch.
+    assert _count_queries(client_for, consumer, reverse("tracker-api:period-list")) == 2
+
+
+@pytest.mark.parametrize("revisions", [1, 5])
+def test_the_revision_list_costs_the_same_queries_for_1_and_5_revisions(
+    client_for, reporter, office, reform_a, make_report, revisions
+):
+    report = make_report(reporter, reform_a, state=ReportState.SUBMITTED)
+    for _ in range(revisions - 1):
+        report = services.report_return(report=report, user=office, comment="再改")
+        report = services.report_submit(report=report, user=reporter)
+
+    # 1 is_office, 2 the report in scope, 3 revisions joined with their author.
+    assert _count_queries(client_for, office, act(report, "revisions")) == 3

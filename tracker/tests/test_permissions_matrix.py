@@ -1,0 +1,258 @@
+"""Who may do what: every operation of the OpenAPI schema × every role × an object of unit_a ("own", the unit of
+reporter and manager) and one of unit_b ("other", other_reporter's unit), with the status each must get.
+
+An operation added to the API without rows here fails test_every_schema_operation_has_rows_in_the_matrix: add its
+row to MATRIX (expected statuses) with a request builder.
+
+Objects outside a role's scope answer 404; a role that may see the object but not do the operation gets 403; an
+anonymous client gets 403 (session authentication comes first and sends no WWW-Authenticate challenge). Report
+objects are made in the state the operation needs (drafts for edits, submitted reports for reviews and reads).
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from reforms.tests.factories import BatchFactory
+from tracker import services
+from tracker.choices import ReportState
+
+from . import samples
+from .factories import ReportingPeriodFactory
+
+pytestmark = pytest.mark.django_db
+
+A, R, X, M, OFF, C = "anonymous", "reporter", "other_reporter", "manager", "office", "consumer"
+ROLES = (A, R, X, M, OFF, C)
+LIST = "-"  # the variant of operations on no particular object
+
+
+def everyone_reads_list():
+    return {A: 403, R: 200, X: 200, M: 200, OFF: 200, C: 200}
+
+
+def everyone_reads_both():
+    return {A: (403, 403), R: (200, 200), X: (200, 200), M: (200, 200), OFF: (200, 200), C: (200, 200)}
+
+
+# Reports that are not approved: the unit and the office see them, nobody else.
+UNIT_READS = {A: (403, 403), R: (200, 404), X: (404, 200), M: (200, 404), OFF: (200, 200), C: (404, 404)}
+
+
+def unit_writes(ok: int) -> dict:
+    # The office sees the report but does not write it. A consumer sees approved reports only, so a draft is not
+    # there for it (404) before the question of its permissions (none) comes up.
+    return {A: (403, 403), R: (ok, 404), X: (404, ok), M: (ok, 404), OFF: (403, 403), C: (404, 404)}
+
+
+OFFICE_REVIEWS = {A: (403, 403), R: (403, 404), X: (404, 403), M: (403, 404), OFF: (200, 200), C: (404, 404)}
+# Create: "own" posts reform_a (unit_a's), "other" posts reform_b. A reform outside one's units reads as unknown (400).
+CREATE = {A: (403, 403), R: (201, 400), X: (400, 201), M: (201, 400), OFF: (403, 403), C: (403, 403)}
+
+
+@dataclass
+class World:
+    users: dict
+    unit_a: object
+    unit_b: object
+    reform_a: object
+    reform_b: object
+    period: object
+    other_batch: object
+
+    def pick(self, variant: str, own, other):
+        return own if variant == "own" else other
+
+    def report(self, variant: str, state: str, *, with_attachment: bool = False):
+        owner = self.users[R] if variant == "own" else self.users[X]
+        reform = self.pick(variant, self.reform_a, self.reform_b)
+        report = services.report_create(user=owner, reform=reform, period=self.period, data={"work_done": "进展"})
+        if with_attachment:
+            services.attachment_add(report=report, user=owner, file=samples.upload("证明.pdf", samples.pdf()))
+        if state != ReportState.DRAFT:
+            report = services.report_submit(report=report, user=owner)
+        return report
+
+
+def plain(path: str):
+    """A request to `path` with {id} replaced by the own or other object that `obj(world, variant)` returns."""
+
+    def build(obj=None):
+        def make(world: World, variant: str):
+            url = path if obj is None else path.replace("{id}", str(obj(world, variant).pk))
+            return url, {}
+
+        return make
+
+    return build
+
+
+def report_request(path: str, state: str, *, attachment: bool = False, body=None, etag: bool = False, fmt="json"):
+    def make(world: World, variant: str):
+        report = world.report(variant, state, with_attachment=attachment)
+        url = path.replace("{report_id}", str(report.pk)).replace("{id}", str(report.pk))
+        if attachment and "{report_id}" in path and "{id}" in path:
+            url = path.replace("{report_id}", str(report.pk)).replace("{id}", str(report.attachments.get().pk))
+        kwargs = {}
+        if body is not None:
+            kwargs["data"] = body() if callable(body) else body
+            kwargs["format"] = fmt
+        if etag:
+            kwargs["HTTP_IF_MATCH"] = f'"{report.version}"'
+        return url, kwargs
+
+    return make
+
+
+def create_request(world: World, variant: str):
+    reform = world.pick(variant, world.reform_a, world.reform_b)
+    return "/api/tracker/reports/", {"data": {"reform": reform.pk, "period": world.period.pk}, "format": "json"}
+
+
+def city_of(world, variant):
+    return world.pick(variant, world.reform_a, world.reform_b).targets.first().city
+
+
+def unit_of(world, variant):
+    return world.pick(variant, world.unit_a, world.unit_b)
+
+
+def reform_of(world, variant):
+    return world.pick(variant, world.reform_a, world.reform_b)
+
+
+def batch_of(world, variant):
+    return world.pick(variant, world.reform_a.batch, world.other_batch)
+
+
+def period_of(world, variant):
+    return world.pick(variant, world.period, ReportingPeriodFactory(batch=world.other_batch))
+
+
+FULL_BODY = {"status": "in_progress", "percent": 40, "work_done": "推进中", "problems": "", "next_steps": "继续"}
+SUBMITTED, DRAFT = ReportState.SUBMITTED, ReportState.DRAFT
+T = "/api/tracker/reports"
+
+MATRIX = {
+    # units (issue 2): the division of work is readable by every signed-in role
+    ("GET", "/api/units/cities/"): (everyone_reads_list(), plain("/api/units/cities/")()),
+    ("GET", "/api/units/cities/{id}/"): (everyone_reads_both(), plain("/api/units/cities/{id}/")(city_of)),
+    ("GET", "/api/units/units/"): (everyone_reads_list(), plain("/api/units/units/")()),
+    ("GET", "/api/units/units/{id}/"): (everyone_reads_both(), plain("/api/units/units/{id}/")(unit_of)),
+    # reforms (issue 2): the same
+    ("GET", "/api/reforms/batches/"): (everyone_reads_list(), plain("/api/reforms/batches/")()),
+    ("GET", "/api/reforms/batches/{id}/"): (everyone_reads_both(), plain("/api/reforms/batches/{id}/")(batch_of)),
+    ("GET", "/api/reforms/reforms/"): (everyone_reads_list(), plain("/api/reforms/reforms/")()),
+    ("GET", "/api/reforms/reforms/{id}/"): (everyone_reads_both(), plain("/api/reforms/reforms/{id}/")(reform_of)),
+    # tracker.stats (issue 5): every signed-in role reads figures; a unit's staff get their own units' figures
+    **{
+        ("GET", f"/api/tracker/stats/{name}"): (everyone_reads_list(), plain(f"/api/tracker/stats/{name}")())
+        for name in (
+            "overview/",
+            "reforms/",
+            "units/",
+            "cities/",
+            "batches/",
+            "categories/",
+            "scopes/",
+            "matrix/",
+            "trend/",
+            "missing-reports/",
+            "ledger.csv",
+            "ledger.xlsx",
+        )
+    },
+    # tracker: periods are public within the service
+    ("GET", "/api/tracker/periods/"): (everyone_reads_list(), plain("/api/tracker/periods/")()),
+    ("GET", "/api/tracker/periods/{id}/"): (everyone_reads_both(), plain("/api/tracker/periods/{id}/")(period_of)),
+    # tracker: reports
+    ("GET", f"{T}/"): (everyone_reads_list(), plain(f"{T}/")()),
+    ("POST", f"{T}/"): (CREATE, create_request),
+    ("GET", f"{T}/{{id}}/"): (UNIT_READS, report_request(f"{T}/{{id}}/", SUBMITTED)),
+    ("PUT", f"{T}/{{id}}/"): (unit_writes(200), report_request(f"{T}/{{id}}/", DRAFT, body=FULL_BODY, etag=True)),
+    ("PATCH", f"{T}/{{id}}/"): (
+        unit_writes(200),
+        report_request(f"{T}/{{id}}/", DRAFT, body={"percent": 30}, etag=True),
+    ),
+    ("POST", f"{T}/{{id}}/submit/"): (unit_writes(200), report_request(f"{T}/{{id}}/submit/", DRAFT)),
+    ("POST", f"{T}/{{id}}/approve/"): (OFFICE_REVIEWS, report_request(f"{T}/{{id}}/approve/", SUBMITTED)),
+    ("POST", f"{T}/{{id}}/return/"): (
+        OFFICE_REVIEWS,
+        report_request(f"{T}/{{id}}/return/", SUBMITTED, body={"comment": "请补充"}),
+    ),
+    ("GET", f"{T}/{{id}}/revisions/"): (UNIT_READS, report_request(f"{T}/{{id}}/revisions/", SUBMITTED)),
+    # tracker: attachments of a report
+    ("GET", f"{T}/{{report_id}}/attachments/"): (
+        UNIT_READS,
+        report_request(f"{T}/{{report_id}}/attachments/", SUBMITTED, attachment=True),
+    ),
+    ("POST", f"{T}/{{report_id}}/attachments/"): (
+        unit_writes(201),
+        report_request(
+            f"{T}/{{report_id}}/attachments/",
+            DRAFT,
+            body=lambda: {"file": samples.upload("新.pdf", samples.pdf())},
+            fmt="multipart",
+        ),
+    ),
+    ("GET", f"{T}/{{report_id}}/attachments/{{id}}/"): (
+        UNIT_READS,
+        report_request(f"{T}/{{report_id}}/attachments/{{id}}/", SUBMITTED, attachment=True),
+    ),
+    ("DELETE", f"{T}/{{report_id}}/attachments/{{id}}/"): (
+        unit_writes(204),
+        report_request(f"{T}/{{report_id}}/attachments/{{id}}/", DRAFT, attachment=True),
+    ),
+    ("GET", f"{T}/{{report_id}}/attachments/{{id}}/download/"): (
+        UNIT_READS,
+        report_request(f"{T}/{{report_id}}/attachments/{{id}}/download/", SUBMITTED, attachment=True),
+    ),
+}
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (method.upper(), path) for path, item in schema["paths"].items() for method in item if method in HTTP_METHODS
+    }
+
+
+def test_every_schema_operation_has_rows_in_the_matrix():
+    operations = schema_operations()
+
+    missing = sorted(operations - set(MATRIX))
+    stale = sorted(set(MATRIX) - operations)
+
+    assert not missing, f"operations without rows in the permission matrix: {missing}"
+    assert not stale, f"rows for operations the schema no longer has: {stale}"
+    for operation, (expected, _) in MATRIX.items():
+        assert set(expected) == set(ROLES), operation
+
+
+def _cases():
+    for operation, (expected, _) in MATRIX.items():
+        for role in ROLES:
+            variants = [LIST] if isinstance(expected[role], int) else ["own", "other"]
+            for variant in variants:
+                yield pytest.param(operation, role, variant, id=f"{operation[0]} {operation[1]} {role} {variant}")
+
+
+@pytest.fixture
+def world(reporter, other_reporter, manager, office, consumer, unit_a, unit_b, reform_a, reform_b, period):
+    users = {A: None, R: reporter, X: other_reporter, M: manager, OFF: office, C: consumer}
+    return World(users, unit_a, unit_b, reform_a, reform_b, period, BatchFactory())
+
+
+@pytest.mark.parametrize(("operation", "role", "variant"), list(_cases()))
+def test_the_permission_matrix(world, client_for, operation, role, variant):
+    method, _ = operation
+    expected, build = MATRIX[operation]
+    want = expected[role] if variant == LIST else expected[role][0 if variant == "own" else 1]
+    url, kwargs = build(world, "own" if variant == LIST else variant)
+
+    response = getattr(client_for(world.users[role]), method.lower())(url, **kwargs)
+
+    assert response.status_code == want, getattr(response, "data", None)
