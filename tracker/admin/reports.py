@@ -1,0 +1,388 @@
+"""The progress report pages: unit staff file and submit, the office reviews.
+
+Scope: every queryset starts from ProgressReport.objects.for_user(); another unit's report answers 404 (through
+OutOfScopeIs404Mixin), on the change page and on the review URL alike.
+
+Writes: save_model() writes nothing. save_related() gives the form, its city lines, removed attachments and new
+files to the services in one transaction (Django's changeform_view runs in one), then submits if asked. When a
+service refuses, the exception rolls that transaction back and changeform_view() shows the page again with the
+refusal on the form: nothing of the request is stored, nothing the user typed is lost (files must be picked again,
+as a browser never refills a file field).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from reforms.choices import TargetStatus
+from reforms.models import Reform
+from units.admin import OutOfScopeIs404Mixin
+from units.models import Unit
+from units.roles import is_office, unit_ids_of
+
+from .. import services
+from ..choices import ReportState
+from ..exceptions import ReportError
+from ..models import NARRATIVE_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine, ReportingPeriod
+from .actions import ReviewActionsMixin
+from .display import person, state_badge
+from .filters import ReportStateFilter, review_queue_shown
+from .forms import CityLineFormSet, ProgressReportForm, UploadFormSet
+from .inlines import AttachmentInline, CityLineInline, RevisionInline, TransitionInline, UploadInline
+
+# Shown on the form under "<label>: message" when a service refuses a value the page has no field for.
+ERROR_LABELS = {
+    "city_lines": _("City lines"),
+    "file": _("Attachments"),
+    "unit": _("unit"),
+    "reform": _("reform"),
+    "period": _("reporting period"),
+}
+
+
+def count_of(model, **filters) -> Coalesce:
+    """A report's rows of `model`, counted in a correlated subquery of the list query.
+
+    Subqueries rather than Count() over joins: no GROUP BY over every selected column, no joins multiplying each
+    other, and the list's COUNT(*) queries leave them out.
+    """
+    rows = model.objects.filter(report=OuterRef("pk"), **filters).order_by().values("report")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
+class Rejected(Exception):
+    """A service refused the save; carries the refusal to changeform_view(), after the rollback."""
+
+    def __init__(self, error: ValidationError | ReportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def form_errors(error: ValidationError | ReportError, form_fields) -> list[tuple[str | None, list[str]]]:
+    """A service's refusal as (form field or None, messages) pairs, for ProgressReportForm.rejected."""
+    if isinstance(error, ReportError):
+        return [(None, [str(error.message)])]
+    if not hasattr(error, "error_dict"):
+        return [(None, error.messages)]
+    pairs = []
+    for field, errors in error.message_dict.items():
+        if field in form_fields:
+            pairs.append((field, errors))
+        elif field == NON_FIELD_ERRORS:
+            pairs.append((None, errors))
+        else:
+            label = ERROR_LABELS.get(field, field)
+            pairs.append((None, [f"{label}：{message}" for message in errors]))
+    return pairs
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelAdmin):
+    form = ProgressReportForm
+    # The model's version is not editable, so a form may not list it; the form's hidden field of that name carries
+    # the version the page was loaded at.
+    exclude = ["version"]
+    list_display = [
+        "reform_code",
+        "reform_title",
+        "unit",
+        "period",
+        "state_badge",
+        "progress",
+        "cities_done",
+        "attachment_count",
+        "submitted_at",
+        "updated_at",
+    ]
+    list_display_links = ["reform_code", "reform_title"]
+    list_filter = [
+        ReportStateFilter,
+        ("period", admin.RelatedOnlyFieldListFilter),
+        ("unit", admin.RelatedOnlyFieldListFilter),
+        "status",
+    ]
+    # The one list query joins these (and counts lines and files, see get_queryset()): no query per row.
+    list_select_related = ["reform", "unit", "period"]
+    search_fields = ["reform__code", "reform__title", "unit__name"]
+    inlines = [CityLineInline, AttachmentInline, UploadInline, TransitionInline, RevisionInline]
+    actions = ["approve_reports", "return_reports", "submit_reports"]
+
+    # Scope and permissions
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .for_user(request.user)
+            .annotate(
+                line_count=count_of(ReportCityLine),
+                done_count=count_of(ReportCityLine, status=TargetStatus.DONE),
+                file_count=count_of(Attachment),
+            )
+        )
+
+    def get_ordering(self, request):
+        if review_queue_shown(request):
+            # First come, first reviewed (the queue index covers state and submitted_at).
+            return ["submitted_at", "pk"]
+        return ["-updated_at", "-pk"]
+
+    def has_add_permission(self, request) -> bool:
+        # Reports are filed by members of a unit; the office reviews them and files none. The navigation sidebar of
+        # every admin page asks this: is_office() goes first because most pages have already asked it (it is cached
+        # on the user), so an office page costs no extra query for the user's memberships.
+        user = request.user
+        return super().has_add_permission(request) and not is_office(user) and bool(unit_ids_of(user))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        # Submitted and approved reports are frozen, and only the report's own unit edits it: everyone else gets
+        # the read-only view (and the office its review buttons).
+        return obj is None or obj.is_editable_by(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Reports are the record of the rollout: none is deleted from the admin (the database refuses for any
+        # report that was ever submitted).
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return is_office(request.user)
+
+    def has_submit_permission(self, request) -> bool:
+        user = request.user
+        return super().has_change_permission(request) and not is_office(user) and bool(unit_ids_of(user))
+
+    # The form
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
+        first = ["reform", "unit", "period"]
+        if obj is not None and editable:
+            first.append("version")
+        fieldsets = [
+            (None, {"fields": first}),
+            (_("Progress"), {"fields": [("status", "percent"), "work_done", "problems", "next_steps"]}),
+        ]
+        if obj is not None:
+            review = ["state_badge", "revision", "author_name", "submitted_at", "reviewer_name", "reviewed_at"]
+            fieldsets.append((_("Review"), {"fields": [*review, "review_comment"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "reform",
+            "unit",
+            "period",
+            "state_badge",
+            "revision",
+            "author_name",
+            "submitted_at",
+            "reviewer_name",
+            "reviewed_at",
+            "review_comment",
+        ]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        # A report being filed has no stored files and no history yet.
+        return inlines if obj is not None else [i for i in inlines if getattr(i, "shown_on_add_page", True)]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "reform":
+            kwargs["queryset"] = Reform.objects.for_user(user)
+            kwargs["help_text"] = _("The reforms your unit is responsible for. Choosing one lists its target cities.")
+        elif db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.filter(pk__in=unit_ids_of(user))
+        elif db_field.name == "period":
+            kwargs["queryset"] = ReportingPeriod.objects.filter(
+                batch__in=Reform.objects.for_user(user).values("batch")
+            ).select_related("batch")
+            kwargs["help_text"] = _("A period of the reform's batch.")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("work_done", "problems", "next_steps") and formfield is not None:
+            formfield.widget.attrs.update(rows=5, maxlength=NARRATIVE_MAX_LENGTH)
+        return formfield
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        units = unit_ids_of(request.user)
+        if "unit" not in initial and len(units) == 1:
+            initial["unit"] = units[0]
+        return initial
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        rejected = getattr(request, "_tracker_rejected", None)
+        if rejected is not None:
+            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CityLineInline):
+            kwargs["initial"] = inline.initial_rows(request, obj)
+        return kwargs
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        can_edit = self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        context.update(
+            show_save_and_add_another=False,
+            show_submit_report=can_edit,
+            can_review=obj is not None and obj.state == ReportState.SUBMITTED and self.has_review_permission(request),
+        )
+        if context["can_review"]:
+            context["review_url"] = reverse("admin:tracker_progressreport_review", args=[obj.pk])
+            # The comment typed before a refused review comes back, see review_view().
+            context["review_comment_value"] = request.session.pop(self._comment_key(obj), "")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Saving through the services
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        request._tracker_stored_files = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Rejected as rejected:
+            self._discard_stored_files(request)
+            # Second pass, nothing written: the same POST, validated again with the refusal added to the form.
+            request._tracker_rejected = rejected.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BaseException:
+            self._discard_stored_files(request)
+            raise
+
+    @staticmethod
+    def _discard_stored_files(request) -> None:
+        # The rows were rolled back; the files attachment_add() wrote must go too (storage is not transactional).
+        for storage, name in request._tracker_stored_files:
+            storage.delete(name)
+        request._tracker_stored_files = []
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Nothing here: save_related() writes the report together with its rows, through the services.
+        pass
+
+    def save_related(self, request, form, formsets, change) -> None:
+        user = request.user
+        lines = next((fs for fs in formsets if isinstance(fs, CityLineFormSet)), None)
+        uploads = next((fs for fs in formsets if isinstance(fs, UploadFormSet)), None)
+        stored = next((fs for fs in formsets if fs.model is AttachmentInline.model and fs is not uploads), None)
+        data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.cleaned_data}
+        city_lines = lines.city_lines() if lines is not None else []
+        try:
+            if change:
+                report = services.report_update(
+                    report=form.instance,
+                    user=user,
+                    version=form.cleaned_data["version"],
+                    data=data,
+                    city_lines=city_lines,
+                )
+            else:
+                report = services.report_create(
+                    user=user,
+                    reform=form.cleaned_data["reform"],
+                    period=form.cleaned_data["period"],
+                    unit=form.cleaned_data["unit"],
+                    data=data,
+                    city_lines=city_lines,
+                )
+            for removed in stored.deleted_forms if stored is not None else []:
+                services.attachment_delete(attachment=removed.instance, user=user)
+            for upload in uploads.uploads() if uploads is not None else []:
+                attachment = self._attach(request, report, upload)
+                request._tracker_stored_files.append((attachment.file.storage, attachment.file.name))
+            if "_submit" in request.POST:
+                report = services.report_submit(report=report, user=user, version=report.version)
+        except (ValidationError, ReportError) as error:
+            raise Rejected(error) from error
+        # The object Django goes on with (for its log entry, messages and redirect) is the form's instance.
+        form.instance.pk = report.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+
+    @staticmethod
+    def _attach(request, report, upload):
+        try:
+            return services.attachment_add(report=report, user=request.user, file=upload)
+        except ValidationError as error:
+            # Say which file: several may be uploaded at once.
+            messages_ = (
+                error.message_dict.get("file", error.messages) if hasattr(error, "error_dict") else error.messages
+            )
+            raise ValidationError({"file": [f"{upload.name}：{m}" for m in messages_]}) from error
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The formsets saved nothing (the services wrote the rows), so they have no saved objects to describe.
+        return construct_change_message(form, [], add)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_submit" in request.POST:
+            return self._submitted(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_submit" in request.POST:
+            return self._submitted(request, obj)
+        return super().response_change(request, obj)
+
+    def _submitted(self, request, obj):
+        self.message_user(
+            request,
+            _("The report “%(report)s” was submitted to the provincial office for review.") % {"report": obj},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:tracker_progressreport_change", args=[obj.pk]))
+
+    # List columns
+
+    @admin.display(description=_("code"), ordering="reform__code")
+    def reform_code(self, obj: ProgressReport) -> str:
+        return obj.reform.code
+
+    @admin.display(description=_("reform"), ordering="reform__title")
+    def reform_title(self, obj: ProgressReport) -> str:
+        return obj.reform.title
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj: ProgressReport) -> str:
+        return state_badge(obj.state)
+
+    @admin.display(description=_("overall progress"), ordering="percent")
+    def progress(self, obj: ProgressReport) -> str:
+        return f"{obj.get_status_display()} · {obj.percent}%"
+
+    @admin.display(description=_("cities done"), ordering="done_count")
+    def cities_done(self, obj: ProgressReport) -> str:
+        return f"{obj.done_count} / {obj.line_count}"
+
+    @admin.display(description=_("attachments"), ordering="file_count")
+    def attachment_count(self, obj: ProgressReport) -> int:
+        return obj.file_count
+
+    @admin.display(description=_("author"))
+    def author_name(self, obj: ProgressReport) -> str:
+        return person(obj.author)
+
+    @admin.display(description=_("reviewer"))
+    def reviewer_name(self, obj: ProgressReport) -> str:
+        return person(obj.reviewer)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if review_queue_shown(request):
+            extra_context.setdefault("title", gettext("Reports waiting for review, oldest first"))
+        return super().changelist_view(request, extra_context)
