@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -190,7 +191,31 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+# Tasks are acknowledged after they ran, and come back if their worker dies: every task is safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+if REDIS_URL:
+    # Unacknowledged tasks come back after this; every countdown (reminder retries ≤ 10 min) stays below it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# The one beat schedule of the service.
+CELERY_BEAT_SCHEDULE = {
+    # Reminder sweep: the day's first run sends the day's reminders; later runs take over claims whose 12-minute
+    # lease expired (a lost task) and what was released. Days off are skipped by the sweep itself.
+    "reminders-sweep": {"task": "reminders.sweep", "schedule": crontab(minute="*/15", hour="8-18")},
+}
+
+# Outgoing mail (reminders). The quickstart prints mail to the console instead (local.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rollout-tracker@localhost")
+# The address people open from a reminder.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000/admin/")
 
 LOGGING = {
     "version": 1,

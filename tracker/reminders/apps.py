@@ -6,3 +6,28 @@ class RemindersConfig(AppConfig):
     name = "tracker.reminders"
     label = "reminders"
     verbose_name = _("Deadlines and reminders")
+
+    def ready(self) -> None:
+        from units.roles import OFFICE_GROUP
+        from units.services import roles_register_permissions
+
+        from . import checks  # noqa: F401  (registers the calendar check)
+
+        # The office runs the reminders: it edits the calendar, rules and chat robots, reads the outbox, and "changes"
+        # obligations and reminders only through the remind-now and retry actions. Unit staff see their reports only.
+        editable = ["calendarday", "calendaryear", "remindersettings", "reportingrule", "unitchannel"]
+        roles_register_permissions(
+            OFFICE_GROUP,
+            [
+                *(
+                    f"reminders.{action}_{model}"
+                    for model in editable
+                    for action in ("add", "change", "delete", "view")
+                ),
+                *(
+                    f"reminders.{action}_{model}"
+                    for model in ("obligation", "reminder")
+                    for action in ("change", "view")
+                ),
+            ],
+        )

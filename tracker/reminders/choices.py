@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleKind(models.TextChoices):
+    """How a batch's reporting periods and their due dates follow from its reporting rule."""
+
+    MONTHLY = "monthly", _("Monthly, due on day N of the following month")
+    QUARTERLY = "quarterly", _("Quarterly, due on day N of the month after the quarter")
+    AFTER_DATE = "after_date", _("Once, due N working days after a date")
+
+
+class Step(models.TextChoices):
+    """How hard a reminder pushes: 提醒 before and on the due day, 催办 while overdue, 督办 once the office steps in."""
+
+    REMIND = "remind", _("Reminder")
+    URGE = "urge", _("Urge")
+    ESCALATE = "escalate", _("Escalation")
+
+
+# Severity order: a digest that holds one obligation twice shows it under its strongest step.
+STEP_RANK = {Step.REMIND: 0, Step.URGE: 1, Step.ESCALATE: 2}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Group chat robot")
+
+
+class ReminderState(models.TextChoices):
+    """pending → sending (claimed by one sweep) → sent | failed; cancelled when the report came in before delivery."""
+
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WebhookKind(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+class Bucket(models.TextChoices):
+    """Where an obligation stands on the day of the digest."""
+
+    OVERDUE = "overdue", _("Overdue")
+    DUE_TODAY = "due_today", _("Due today")
+    DUE_SOON = "due_soon", _("Due soon")

@@ -1,0 +1,52 @@
+"""Writes of the reminder service: derive obligations, sweep, deliver. Tasks and admin actions call these."""
+
+from .delivery import (
+    TemporaryDeliveryError,
+    is_temporary,
+    reminders_deliver,
+    reminders_release,
+    reminders_retry,
+)
+from .digest import Digest, DigestItem, digest_build, digest_email, digest_load, digest_markdown
+from .obligations import RefreshResult, obligations_refresh, periods_generate
+from .record import reminders_insert
+from .sweep import (
+    ClaimResult,
+    Delivery,
+    DryRun,
+    RemindNowResult,
+    SweepResult,
+    reminders_claim,
+    reminders_dry_run,
+    reminders_record,
+    reminders_remind_now,
+    reminders_sweep,
+)
+
+__all__ = [
+    "ClaimResult",
+    "Delivery",
+    "Digest",
+    "DigestItem",
+    "DryRun",
+    "RefreshResult",
+    "RemindNowResult",
+    "SweepResult",
+    "TemporaryDeliveryError",
+    "digest_build",
+    "digest_email",
+    "digest_load",
+    "digest_markdown",
+    "is_temporary",
+    "obligations_refresh",
+    "periods_generate",
+    "reminders_claim",
+    "reminders_deliver",
+    "reminders_dry_run",
+    "reminders_insert",
+    "reminders_record",
+    "reminders_release",
+    "reminders_remind_now",
+    "reminders_retry",
+    "reminders_sweep",
+]

@@ -1,0 +1,133 @@
+"""Periods and obligations, derived from the reporting rules and kept in step with the reports.
+
+Every write here is idempotent (get_or_create, INSERT ... ON CONFLICT DO NOTHING, conditional UPDATEs), so two
+sweeps running at once derive the same rows once.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from reforms.models import Responsibility
+from tracker.choices import FROZEN_STATES
+from tracker.models import ProgressReport, ReportingPeriod
+
+from ..calendar import WorkingCalendar
+from ..models import Obligation, ReportingRule
+from ..rules import lead_horizon, rule_periods
+
+
+@dataclass
+class RefreshResult:
+    periods_created: int = 0
+    obligations_created: int = 0
+    obligations_met: int = 0
+    obligations_reopened: int = 0
+
+
+def periods_generate(*, rule: ReportingRule, today: datetime.date, cal: WorkingCalendar) -> int:
+    """Create the rule's periods that have started (or whose first reminder is due); return how many were new.
+
+    A period that already exists (made by an earlier sweep or by the office) is kept; if the office changed the rule,
+    periods not yet due take the new due date, past ones keep the date they were due on.
+    """
+    until = today + datetime.timedelta(days=lead_horizon(rule))
+    specs = rule_periods(rule, until=until, cal=cal)
+    existing = {
+        p.code: p for p in ReportingPeriod.objects.filter(batch_id=rule.batch_id, code__in=[s.code for s in specs])
+    }
+    created = 0
+    for spec in specs:
+        period = existing.get(spec.code)
+        if period is None:
+            # get_or_create: a concurrent sweep may insert the same period first; the unique (batch, code) decides.
+            _, was_created = ReportingPeriod.objects.get_or_create(
+                batch_id=rule.batch_id,
+                code=spec.code,
+                defaults={
+                    "label": spec.label,
+                    "starts_on": spec.starts_on,
+                    "ends_on": spec.ends_on,
+                    "due_on": spec.due_on,
+                },
+            )
+            created += was_created
+        elif period.due_on != spec.due_on and min(period.due_on, spec.due_on) >= today:
+            ReportingPeriod.objects.filter(pk=period.pk).update(due_on=spec.due_on)
+    return created
+
+
+def _submitted_report():
+    return ProgressReport.objects.filter(
+        reform_id=OuterRef("reform_id"),
+        unit_id=OuterRef("unit_id"),
+        period_id=OuterRef("period_id"),
+        state__in=list(FROZEN_STATES),
+    )
+
+
+def responsibility_exists() -> Exists:
+    """For a queryset of obligations: the unit is (still) responsible for the reform."""
+    return Exists(Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id")))
+
+
+def report_submitted() -> Exists:
+    """For a queryset of obligations (or reminders via `obligation__`): a submitted or approved report exists."""
+    return Exists(_submitted_report())
+
+
+@transaction.atomic
+def obligations_refresh(*, today: datetime.date, cal: WorkingCalendar | None = None) -> RefreshResult:
+    """Bring periods and obligations up to date with the rules and the reports.
+
+    - creates the periods the active rules call for, and for every period (with a rule or made by hand) one
+      obligation per (reform, responsible unit, period) for every reform whose completion deadline (its own, else
+      the batch's) is not before the period starts;
+    - follows the period's due date;
+    - marks obligations met when their report is submitted or approved, and reopens (next cycle) those whose report
+      was returned since.
+    """
+    cal = cal or WorkingCalendar()
+    result = RefreshResult()
+    rules = list(ReportingRule.objects.filter(active=True).select_related("batch"))
+    for rule in rules:
+        result.periods_created += periods_generate(rule=rule, today=today, cal=cal)
+
+    # Every period, also of batches without a rule (the office made their periods by hand): what is owed does not
+    # depend on whether the service chases it, and the statistics count it either way.
+    periods = list(ReportingPeriod.objects.all())
+    for period in periods:
+        missing = (
+            Responsibility.objects.filter(reform__batch_id=period.batch_id)
+            .annotate(deadline=Coalesce("reform__deadline", "reform__batch__default_deadline"))
+            .filter(Q(deadline__isnull=True) | Q(deadline__gte=period.starts_on))
+            .exclude(
+                Exists(
+                    Obligation.objects.filter(
+                        reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"), period_id=period.pk
+                    )
+                )
+            )
+            .values_list("reform_id", "unit_id")
+        )
+        new = [Obligation(reform_id=r, unit_id=u, period=period, due_on=period.due_on) for r, u in missing]
+        if new:
+            Obligation.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+            result.obligations_created += len(new)
+        Obligation.objects.filter(period_id=period.pk).exclude(due_on=period.due_on).update(due_on=period.due_on)
+
+    result.obligations_met = (
+        Obligation.objects.filter(met_at__isnull=True)
+        .filter(report_submitted())
+        .update(met_at=Subquery(_submitted_report().values("submitted_at")[:1]))
+    )
+    # Conditional on met_at: of two sweeps at once, only the first reopens an obligation and bumps its cycle.
+    result.obligations_reopened = (
+        Obligation.objects.filter(met_at__isnull=False)
+        .exclude(report_submitted())
+        .update(met_at=None, cycle=F("cycle") + 1)
+    )
+    return result

@@ -1,0 +1,175 @@
+"""Fixtures of the reminder tests.
+
+- `world`: a batch reporting monthly by the 5th (remind 7/3/1 days before and on the day, urge every 3 days,
+  escalate after 7), reform_a for unit_a (members: reporter, manager) and reform_b for unit_b (other_reporter);
+  the office persona receives escalations.
+- `sweep_on(day)`: the sweep as Celery beat would run it at 08:00 Shanghai time on `day` (time-machine).
+- `smtp`: a real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it.
+- `live`: what the tests of real processes need (PostgreSQL, Redis), a Redis database of their own for the queue
+  (the in-process producer switched to it), and `live.worker()` / `live.beat()` to start real Celery processes
+  against the test database; they are stopped (or killed) at teardown.
+"""
+
+import datetime
+import os
+import zoneinfo
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.db import connection
+
+from reforms.tests.factories import BatchFactory
+from tracker.reminders import services
+from tracker.tests.factories import make_reform_for
+
+from .factories import ReportingRuleFactory
+from .processes import beat, worker
+from .smtp import SMTPServer
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+# The queue of these tests lives in its own Redis database: no other test's tasks reach their worker.
+TEST_REDIS_DB = 11
+
+
+def at(day: datetime.date, hour: int = 8, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _mail_settings(settings):
+    settings.DEFAULT_FROM_EMAIL = "rollout-tracker@example.org"
+    settings.SITE_URL = "https://tracker.example.org/admin/"
+
+
+@pytest.fixture
+def world(db, unit_a, unit_b, reporter, manager, other_reporter, office):
+    batch = BatchFactory(code="sdftz-rem", issued_on=datetime.date(2026, 1, 1), default_deadline=None)
+    rule = ReportingRuleFactory(batch=batch)
+    reform_a = make_reform_for(unit_a, batch=batch)
+    reform_b = make_reform_for(unit_b, batch=batch)
+    return SimpleNamespace(
+        batch=batch,
+        rule=rule,
+        reform_a=reform_a,
+        reform_b=reform_b,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        reporter=reporter,
+        manager=manager,
+        other_reporter=other_reporter,
+        office=office,
+    )
+
+
+@pytest.fixture
+def sweep_on():
+    def sweep(day: datetime.date, *, hour: int = 8, minute: int = 0) -> services.SweepResult:
+        with time_machine.travel(at(day, hour, minute), tick=False):
+            return services.reminders_sweep()
+
+    return sweep
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 10
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        if os.environ.get("TEST_STRICT") or os.environ.get("CI"):
+            pytest.fail("This test needs PostgreSQL: run it through scripts/test (or set DATABASE_URL).")
+        pytest.skip("needs PostgreSQL (scripts/test provides it)")
+
+
+@contextmanager
+def celery_broker(url: str):
+    """Point this process's Celery producer at `url` (the worker under test listens there), then back."""
+    from config.celery import app
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        reset_pools()
+
+
+class Live:
+    """Real processes for one test; everything started here is stopped at teardown."""
+
+    def __init__(self, *, broker_url: str, tmp_path, smtp: SMTPServer | None) -> None:
+        self.broker_url, self.tmp_path, self.smtp = broker_url, tmp_path, smtp
+        self.processes = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        db = connection.settings_dict
+        database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tracker.reminders.tests.worker_settings",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": self.broker_url,
+            "TEST_STRICT": "",
+        }
+        if self.smtp is not None:
+            env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(self.smtp.port))
+        env.update(extra)
+        return env
+
+    def worker(self, name: str = "worker", *, concurrency: int = 1, **env: str):
+        process = worker(env=self.env(**env), log=self.tmp_path / f"{name}.log", concurrency=concurrency)
+        self.processes.append(process)
+        return process.start()
+
+    def beat(self, name: str, *, every_seconds: float, **env: str):
+        process = beat(
+            env=self.env(REMINDERS_TEST_BEAT_SECONDS=str(every_seconds), **env),
+            log=self.tmp_path / f"{name}.log",
+            schedule=self.tmp_path / f"{name}-schedule",
+        )
+        self.processes.append(process)
+        return process.start()
+
+    def stop_all(self) -> None:
+        # SIGKILL: a warm shutdown costs seconds per test, and the tests are over (late acks make it harmless).
+        for process in reversed(self.processes):
+            process.kill()
+
+
+def broker_url_for_tests() -> str:
+    base = os.environ.get("REDIS_URL") or getattr(django_settings, "REDIS_URL", "")
+    if not base:
+        if os.environ.get("TEST_STRICT") or os.environ.get("CI"):
+            pytest.fail("This test needs Redis: run it through scripts/test (or set REDIS_URL).")
+        pytest.skip("needs Redis (scripts/test provides it)")
+    return base.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
+
+
+@pytest.fixture
+def live(transactional_db, postgresql, tmp_path, request):
+    import redis
+
+    url = broker_url_for_tests()
+    redis.Redis.from_url(url).flushdb()
+    smtp_server = request.getfixturevalue("smtp") if "smtp" in request.fixturenames else None
+    live = Live(broker_url=url, tmp_path=tmp_path, smtp=smtp_server)
+    with celery_broker(url):
+        yield live
+        live.stop_all()
