@@ -62,6 +62,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Unit)
 class UnitAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     list_display = ["name", "short_en", "kind", "city", "member_count"]
+    ordering = ["name"]
     list_filter = ["kind"]
     list_select_related = ["city"]
     # Autocomplete on responsibilities and memberships searches here.

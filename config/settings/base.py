@@ -204,6 +204,9 @@ CELERY_BEAT_SCHEDULE = {
     # Reminder sweep: the day's first run sends the day's reminders; later runs take over claims whose 12-minute
     # lease expired (a lost task) and what was released. Days off are skipped by the sweep itself.
     "reminders-sweep": {"task": "reminders.sweep", "schedule": crontab(minute="*/15", hour="8-18")},
+    # Statistics rollup: copies the reports written since the last run, so the API's figures are at most a minute
+    # old (every answer says `as_of`). Safe to overlap: a second run finds the state row locked and skips.
+    "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0},
 }
 
 # Outgoing mail (reminders). The quickstart prints mail to the console instead (local.py).

@@ -6,3 +6,18 @@ class StatsConfig(AppConfig):
     name = "tracker.stats"
     label = "stats"
     verbose_name = _("Completion statistics")
+
+    def ready(self) -> None:
+        from units.roles import OFFICE_GROUP
+        from units.services import roles_register_permissions
+
+        # The office sets colour overrides and reads the colour history; the figures themselves need no model
+        # permission (the API and the dashboard scope them by role).
+        roles_register_permissions(
+            OFFICE_GROUP,
+            [
+                *(f"stats.{action}_statusoverride" for action in ("add", "change", "delete", "view")),
+                "stats.view_coloursnapshot",
+                "stats.view_rollupstate",
+            ],
+        )

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "stats"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+]

@@ -1,0 +1,47 @@
+"""Statistics: the figures (figures.py), breakdowns, colours, timelines, the rollup refresh and the ledger export."""
+
+from django.utils import timezone
+
+from ..rules import due_soon_until
+from .breakdowns import BREAKDOWNS, COLOURED, Overview, Row, Status, overview
+from .figures import Clock, Figures, StatsFilters
+from .refresh import RefreshResult, rollup_state, snapshot_colours, stats_refresh
+from .statuses import attach_statuses, colour_counts
+from .timeline import TrendLine, TrendPoint, completions_trend, matrix_cells, missing_reports
+
+
+def clock_now() -> Clock:
+    """Today, the "due soon" horizon and the rollup's state: what every statistic is computed for.
+
+    One query: the horizon is the one the refresh computed for today; only when the rollup has not run today is it
+    computed here, from the working-day calendar.
+    """
+    today = timezone.localdate()
+    state = rollup_state()
+    soon = state.due_soon_until if state.as_of_date == today and state.due_soon_until else due_soon_until(today)
+    return Clock(today=today, soon_until=soon, state=state)
+
+
+__all__ = [
+    "BREAKDOWNS",
+    "COLOURED",
+    "Clock",
+    "Figures",
+    "Overview",
+    "RefreshResult",
+    "Row",
+    "StatsFilters",
+    "Status",
+    "TrendLine",
+    "TrendPoint",
+    "attach_statuses",
+    "clock_now",
+    "colour_counts",
+    "completions_trend",
+    "matrix_cells",
+    "missing_reports",
+    "overview",
+    "rollup_state",
+    "snapshot_colours",
+    "stats_refresh",
+]

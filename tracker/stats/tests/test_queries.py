@@ -1,0 +1,153 @@
+"""Query counts, pinned per endpoint: the same for 1 and for 50 reforms (with their units, cities, batches, periods
+and reports), so no figure costs a query per row."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from reforms.choices import ResponsibilityRole, TargetStatus
+from reforms.tests.factories import BatchFactory, ReformFactory, ResponsibilityFactory, RolloutTargetFactory
+from tracker.choices import ReportState
+from tracker.tests.factories import ReportingPeriodFactory
+from units.tests.factories import CityFactory, UnitFactory
+
+from ..choices import StatusColour, SubjectKind
+from ..services import stats_refresh
+from .factories import ColourSnapshotFactory, StatusOverrideFactory, at, derive_obligations, make_report_row
+
+pytestmark = pytest.mark.django_db
+
+# Every request starts with the role check of the signed-in office user: 1 query (is_office: its groups).
+ROLE = 1
+# Then the rollup's state (as_of): 1 query.
+STATE = 1
+# Reforms, units and cities: the rows' subjects, the target groups, the report groups, then this month's and last
+# month's colour snapshots, then the active overrides.
+COLOURED_BREAKDOWN = 3 + 2
+# Batches, categories and scopes: subjects (or reform counts), target groups, report groups.
+PLAIN_BREAKDOWN = 3
+
+EXPECTED = {
+    # reform count, target groups, report totals, colour snapshots and overrides of the filtered reforms
+    "overview": ROLE + STATE + 5,
+    "reforms": ROLE + STATE + COLOURED_BREAKDOWN,
+    "units": ROLE + STATE + COLOURED_BREAKDOWN,
+    "cities": ROLE + STATE + COLOURED_BREAKDOWN,
+    "batches": ROLE + STATE + PLAIN_BREAKDOWN,
+    "categories": ROLE + STATE + PLAIN_BREAKDOWN,
+    "scopes": ROLE + STATE + PLAIN_BREAKDOWN,
+    # the reform breakdown, the city breakdown (the columns), then the cells of the page's reforms
+    "matrix": ROLE + STATE + COLOURED_BREAKDOWN + COLOURED_BREAKDOWN + 1,
+    # completions per month, then the totals
+    "trend": ROLE + STATE + 2,
+    # the count, then the page (obligations with their reform, unit and period joined)
+    "missing-reports": ROLE + STATE + 2,
+    # reform rows with colours, their units in order, their long texts, city rows (no colours), the cells
+    "ledger-xlsx": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1,
+    "ledger-csv": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1,
+}
+
+
+def build(count: int):
+    """`count` reforms, each with its own batch, two units, two cities, a period, an approved and a missing report."""
+    for index in range(count):
+        batch = BatchFactory()
+        reform = ReformFactory(batch=batch)
+        unit, co_unit = UnitFactory(), UnitFactory()
+        ResponsibilityFactory(reform=reform, unit=unit, role=ResponsibilityRole.LEAD, position=1)
+        ResponsibilityFactory(reform=reform, unit=co_unit, role=ResponsibilityRole.CO, position=2)
+        RolloutTargetFactory(
+            reform=reform,
+            # Explicit codes: the factory's sequence wraps after a thousand cities in one test session.
+            city=CityFactory(code=f"37{2 * index:04d}"),
+            status=TargetStatus.DONE,
+            status_changed_on=datetime.date(2026, 10, 1),
+        )
+        RolloutTargetFactory(reform=reform, city=CityFactory(code=f"37{2 * index + 1:04d}"))
+        period = ReportingPeriodFactory(
+            batch=batch,
+            code="2026-09",
+            starts_on=datetime.date(2026, 9, 1),
+            ends_on=datetime.date(2026, 9, 30),
+            due_on=datetime.date(2026, 10, 10),
+        )
+        make_report_row(reform, unit, period, ReportState.APPROVED, at(10, 9))
+        ColourSnapshotFactory(kind=SubjectKind.UNIT, object_id=unit.pk, colour=StatusColour.RED)
+    StatusOverrideFactory(reform=reform)
+    StatusOverrideFactory(unit=unit)
+    derive_obligations()
+    stats_refresh()
+    return reform
+
+
+def fresh_client(user) -> APIClient:
+    # A new user object: the role checks cache their answer on it, and each request must pay for them.
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    return client
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_endpoint_runs_a_fixed_number_of_queries(name, count, office, frozen, django_assert_num_queries):
+    build(count)
+    client = fresh_client(office)
+
+    with django_assert_num_queries(EXPECTED[name]):
+        response = client.get(reverse(f"stats-api:{name}"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_filters_add_one_query_per_object_they_name_whatever_the_data(count, office, frozen, django_assert_num_queries):
+    reform = build(count)
+    client = fresh_client(office)
+    params = {
+        "batch": reform.batch.code,  # +1: the batch looked up by code
+        "unit": reform.responsibilities.first().unit.name,  # +1
+        "city": reform.targets.first().city.code,  # +1
+        "category": reform.category,
+        "scope": reform.scope,
+        "period": "2026-09",
+        "date_from": "2026-01-01",
+        "date_to": "2026-12-31",
+    }
+
+    with django_assert_num_queries(EXPECTED["reforms"] + 3):
+        response = client.get(reverse("stats-api:reforms"), params)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_a_unit_reporter_pays_two_more_role_checks(count, frozen, django_assert_num_queries):
+    from units.tests.factories import make_unit_user
+
+    reform = build(count)
+    user = make_unit_user(reform.responsibilities.first().unit)
+    client = fresh_client(user)
+
+    # is_office, is_consumer (its groups, twice), then unit_ids_of (its memberships).
+    with django_assert_num_queries(EXPECTED["reforms"] + 2):
+        response = client.get(reverse("stats-api:reforms"))
+
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_dashboard_runs_a_fixed_number_of_queries(count, client, office, frozen, django_assert_num_queries):
+    build(count)
+    client.force_login(office)
+
+    # session, user, is_office; the filter choices (batches, units, cities, periods); the rollup state; reform rows
+    # with colours (5), city rows with colours (5), unit rows with colours (5); the heatmap's cells; the missing
+    # reports (page, count); the trend (2); the overview (3) and its colour counts (2).
+    with django_assert_num_queries(3 + 4 + 1 + 5 + 5 + 5 + 1 + 2 + 2 + 3 + 2):
+        response = client.get(reverse("stats:dashboard"))
+
+    assert response.status_code == 200

@@ -1,0 +1,171 @@
+"""The rollup: what a refresh recomputes, when it rebuilds everything, and that it never runs twice at once."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+
+from tracker import services as reports
+from tracker.tests.factories import ReportingPeriodFactory
+
+from ..models import ObligationFact, ObligationSummary, RollupState
+from ..services import stats_refresh
+from ..tasks import stats_refresh_task
+from .factories import NOW, derive_obligations
+
+pytestmark = pytest.mark.django_db
+
+
+def overview(client) -> dict:
+    return client.get(reverse("stats-api:overview")).json()["figures"]
+
+
+def rollup_rows() -> tuple[list, list]:
+    facts = list(ObligationFact.objects.order_by("reform_id", "unit_id", "period_id").values())
+    summaries = list(ObligationSummary.objects.order_by("reform_id", "unit_id").values())
+    for row in facts + summaries:
+        row.pop("id")
+    return facts, summaries
+
+
+def test_a_submitted_report_is_counted_after_the_next_refresh_which_touches_only_its_reform(
+    scenario, client_for, office, reporter, time_machine
+):
+    client = client_for(office)
+    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    time_machine.move_to(NOW + datetime.timedelta(seconds=30), tick=False)
+    reports.report_submit(report=draft, user=reporter)
+
+    assert overview(client)["reports_missing"] == 2  # still the rollup of 10:00
+
+    time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
+    result = stats_refresh()
+
+    assert (result.rebuilt, result.reforms) == (False, 1)
+    figures = overview(client)
+    assert (figures["reports_missing"], figures["reports_late"]) == (1, 4)
+    facts_after_increment = rollup_rows()
+    stats_refresh(full=True)
+    assert rollup_rows() == facts_after_increment  # the increment equals a rebuild
+
+
+def test_a_report_committed_late_is_still_picked_up_by_the_look_back(
+    scenario, client_for, office, reporter, time_machine
+):
+    # A transaction that wrote the report at 09:55 but committed after the 10:00 refresh had read the reports.
+    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    time_machine.move_to(NOW - datetime.timedelta(minutes=5), tick=False)
+    reports.report_submit(report=draft, user=reporter)
+    time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
+
+    result = stats_refresh()
+
+    assert result.reforms == 1
+    assert overview(client_for(office))["reports_missing"] == 1
+
+
+def test_target_figures_are_live_without_a_refresh(scenario, client_for, office):
+    target = scenario.reforms["R4"].targets.get()
+    target.status = "done"
+    target.save()
+
+    assert overview(client_for(office))["done"] == 4
+
+
+def test_a_new_period_recomputes_the_reforms_of_its_batch(scenario, client_for, office, time_machine):
+    ReportingPeriodFactory(
+        batch=scenario.batches["B2"],
+        code="2026-Q4",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2026, 12, 31),
+        due_on=datetime.date(2027, 1, 15),
+    )
+    time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
+    assert derive_obligations() == 3  # the reminders' sweep, a moment later
+
+    result = stats_refresh()
+
+    assert (result.rebuilt, result.new_day, result.reforms) == (False, False, 2)  # R4 and R5
+    assert overview(client_for(office))["reports_upcoming"] == 5 + 3  # B2's three responsibilities owe one more
+
+
+def test_a_new_responsible_unit_and_a_deleted_reform_are_followed(scenario, time_machine):
+    from reforms.tests.factories import ReformFactory, ResponsibilityFactory
+
+    ResponsibilityFactory(reform=scenario.reforms["R2"], unit=scenario.units["U3"], role="co", position=2)
+    extra = ReformFactory(batch=scenario.batches["B2"], number=9)
+    ResponsibilityFactory(reform=extra, unit=scenario.units["U3"])
+    time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
+    derive_obligations()
+
+    assert stats_refresh().reforms == 2
+    assert ObligationFact.objects.filter(reform=scenario.reforms["R2"], unit=scenario.units["U3"]).count() == 3
+    assert ObligationFact.objects.filter(reform=extra).count() == 1
+
+    extra.delete()
+    time_machine.move_to(NOW + datetime.timedelta(minutes=2), tick=False)
+
+    # Only the reform that is gone: R2's obligations, though within the look-back, are already there.
+    assert stats_refresh().reforms == 1
+    assert not ObligationFact.objects.filter(reform_id=extra.pk).exists()
+    assert not ObligationSummary.objects.filter(reform_id=extra.pk).exists()
+
+
+def test_the_next_day_recomputes_every_summary_and_reports_fall_due(scenario, client_for, office, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 24, 0, 1, tzinfo=NOW.tzinfo), tick=False)
+
+    result = stats_refresh()
+
+    assert (result.rebuilt, result.new_day, result.reforms) == (False, True, 0)
+    figures = overview(client_for(office))
+    # P3 fell due on 11-23: four early reports count as on time, R3·U1's as missing.
+    assert (figures["reports_due"], figures["reports_on_time"], figures["reports_missing"]) == (18, 12, 3)
+    assert (figures["reports_upcoming"], figures["reports_due_soon"]) == (0, 0)
+    assert RollupState.objects.get().as_of_date == datetime.date(2026, 11, 24)
+
+
+def test_nothing_changed_means_nothing_recomputed(scenario, time_machine):
+    time_machine.move_to(NOW + datetime.timedelta(minutes=20), tick=False)
+
+    result = stats_refresh()
+
+    assert (result.rebuilt, result.new_day, result.reforms, result.skipped) == (False, False, 0, False)
+
+
+def test_the_command_and_the_task_refresh(db, frozen, capsys):
+    call_command("stats_refresh", "--full")
+    assert "统计数据已刷新（全部，0 个颜色）" in capsys.readouterr().out
+    first = RollupState.objects.get().refreshed_at
+
+    stats_refresh_task.apply(kwargs={"full": False})
+
+    assert RollupState.objects.get().refreshed_at == first  # the clock is stopped; the task ran without error
+    assert RollupState.objects.get().as_of_date == frozen.date()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_refresh_while_one_runs_skips_instead_of_waiting(postgresql, frozen):
+    stats_refresh()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic():
+                RollupState.objects.select_for_update().get(pk=1)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert stats_refresh().skipped
+    finally:
+        release.set()
+        holder.join()
+    assert not stats_refresh().skipped

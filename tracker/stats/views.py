@@ -1,0 +1,126 @@
+"""The office's dashboard: the API's figures on one printable page, with the same filters and the same services."""
+
+from dataclasses import replace
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from reforms.choices import Category, Scope, TargetStatus
+from reforms.models import Batch
+from tracker.models import ReportingPeriod
+from units.models import City, Unit
+
+from . import services
+from .charts import trend_chart, unit_bars
+from .choices import Interval, StatusColour, SubjectKind
+from .definitions import DEFINITIONS, STALE_AFTER
+from .filtersets import scope_unit_ids, stats_filters
+from .services.breakdowns import city_rows, filtered_reforms, reform_rows, unit_rows
+from .services.ordering import order_rows
+
+# The heatmap shows this many reforms; the ledger export has them all.
+HEATMAP_ROWS = 200
+MISSING_ROWS = 30
+FILTER_NAMES = ("batch_id", "category", "scope", "unit_id", "city_id", "period", "date_from", "date_to", "interval")
+
+
+def admin_url(name: str, *args) -> str | None:
+    """A link into the admin, or None where that admin page does not exist (yet)."""
+    try:
+        return reverse(f"admin:{name}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """Overview numbers, the reform × city heatmap, completion by unit, what is overdue, and the trend.
+
+    Signed-in users only; unit staff see their own units' figures (the scope of the API), others get 403.
+    """
+
+    template_name = "stats/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        request = self.request
+        own_units = scope_unit_ids(request.user)
+        errors = {}
+        try:
+            f = stats_filters(request.user, request.GET)
+        except ValidationError as exc:
+            errors = exc.message_dict
+            f = stats_filters(request.user, {})
+        interval = request.GET.get("interval") if request.GET.get("interval") in Interval.values else Interval.MONTH
+        clock = services.clock_now()
+        today = clock.today
+
+        reforms = order_rows(services.attach_statuses(reform_rows(f, clock), SubjectKind.REFORM, today), None, "reform")
+        cities = services.attach_statuses(city_rows(f, clock), SubjectKind.CITY, today)
+        units = services.attach_statuses(unit_rows(f, clock), SubjectKind.UNIT, today)
+        units = order_rows(units, "-completion_rate,name", "unit")
+        shown = reforms[:HEATMAP_ROWS]
+        cells = services.matrix_cells(f, [row.key for row in shown], today)
+        for row in shown:
+            row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
+            row.extra["url"] = admin_url("reforms_reform_change", row.key)
+        missing = services.missing_reports(f, clock)
+        missing_rows = list(missing[:MISSING_ROWS])
+        for fact in missing_rows:
+            fact.days_overdue = (clock.as_of_date - fact.due_on).days
+            fact.reform_url = admin_url("reforms_reform_change", fact.reform_id)
+            fact.report_url = admin_url("tracker_progressreport_change", fact.report_id) if fact.report_id else None
+        try:
+            trend = services.completions_trend(f, clock, interval=interval)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            trend = services.completions_trend(replace(f, date_from=None), clock, interval=interval)
+        result = services.overview(f, clock)
+        state = clock.state
+        query = request.GET.copy()
+        query.pop("interval", None)
+        return {
+            **super().get_context_data(**kwargs),
+            "overview": result.figures,
+            "target_cities": result.target_cities,
+            "colour_counts": services.colour_counts(filtered_reforms(f), today),
+            "reforms": shown,
+            "reforms_hidden": len(reforms) - len(shown),
+            "overdue_reforms": [row for row in reforms if row.figures.overdue_targets],
+            "cities": cities,
+            "units": units,
+            "unit_chart": unit_bars(units),
+            "missing": missing_rows,
+            "missing_count": missing.count(),
+            "trend": trend,
+            "trend_chart": trend_chart(trend),
+            "interval": interval,
+            "errors": errors,
+            "as_of": state.refreshed_at,
+            "stale": state.refreshed_at is None or timezone.now() - state.refreshed_at > STALE_AFTER,
+            "generated_at": timezone.now(),
+            "definitions": DEFINITIONS,
+            "choices": self.filter_choices(own_units),
+            "selected": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+            "query": query.urlencode(),
+            "statuses": TargetStatus,
+            "colours": StatusColour,
+            "is_unit_scope": own_units is not None,
+            "admin_index": admin_url("index"),
+        }
+
+    @staticmethod
+    def filter_choices(own_units) -> dict:
+        units = Unit.objects.filter(responsibilities__isnull=False).distinct().order_by("name")
+        if own_units is not None:
+            units = units.filter(id__in=own_units)
+        return {
+            "batches": list(Batch.objects.order_by("-issued_on", "code").values_list("id", "title")),
+            "categories": Category.choices,
+            "scopes": Scope.choices,
+            "units": list(units.values_list("id", "name")),
+            "cities": list(City.objects.order_by("code").values_list("id", "name")),
+            "periods": list(ReportingPeriod.objects.order_by("-code").values_list("code", flat=True).distinct()),
+            "intervals": Interval.choices,
+        }
