@@ -204,3 +204,8 @@ def test_the_office_manages_members_on_the_unit_page(admin_client_for, office, r
     assert "memberships-TOTAL_FORMS" in response.content.decode()
     inline = next(i for i in response.context["inline_admin_formsets"] if i.formset.model is Membership)
     assert [form.instance.user for form in inline.formset.forms] == [reporter]
+
+
+def test_every_admin_page_links_to_the_dashboard(admin_client_for, reporter):
+    content = admin_client_for(reporter).get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("stats:dashboard")}"' in content
