@@ -292,26 +292,32 @@ def report_submit(*, report: ProgressReport, user, version: int | None = None) -
 def report_approve(*, report: ProgressReport, user, comment: str = "", version: int | None = None) -> ProgressReport:
     """Accept a submitted report; its city lines become the rollout targets' status, dated today."""
     _require_office(user)
+    comment = _clean_comment(comment, required=False)
+    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED)
+    _apply_to_targets(report, on=timezone.localdate(report.reviewed_at))
+    _record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
+    return report
+
+
+def _review(report: ProgressReport, *, user, comment: str, version: int | None, to_state: str) -> ProgressReport:
+    """Move a submitted report to `to_state` with the reviewer's fields, under the row lock."""
     report = _lock(report)
     if report.state != ReportState.SUBMITTED:
         raise ReportStateConflict(_("Only a submitted report can be approved or returned."))
     if version is not None and report.version != version:
         raise PreconditionFailed()
-    comment = _clean_comment(comment, required=False)
     now = timezone.now()
     _claim(
         report,
         version=report.version,
         states=[ReportState.SUBMITTED],
-        state=ReportState.APPROVED,
+        state=to_state,
         reviewer=user,
         reviewed_at=now,
         review_comment=comment,
         updated_at=now,
     )
     report.refresh_from_db()
-    _apply_to_targets(report, on=timezone.localdate(now))
-    _record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
     return report
 
 
@@ -347,22 +353,6 @@ def report_return(*, report: ProgressReport, user, comment: str, version: int | 
     """Send a submitted report back to its unit with the reviewer's reason; the unit edits it into a new revision."""
     _require_office(user)
     comment = _clean_comment(comment, required=True)
-    report = _lock(report)
-    if report.state != ReportState.SUBMITTED:
-        raise ReportStateConflict(_("Only a submitted report can be approved or returned."))
-    if version is not None and report.version != version:
-        raise PreconditionFailed()
-    now = timezone.now()
-    _claim(
-        report,
-        version=report.version,
-        states=[ReportState.SUBMITTED],
-        state=ReportState.RETURNED,
-        reviewer=user,
-        reviewed_at=now,
-        review_comment=comment,
-        updated_at=now,
-    )
-    report.refresh_from_db()
+    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.RETURNED)
     _record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
     return report
