@@ -170,6 +170,8 @@ class ProgressReport(models.Model):
             # The office's review queue: submitted reports, oldest first.
             models.Index(fields=["state", "submitted_at"], name="tracker_report_queue_idx"),
             models.Index(fields=["unit", "state"], name="tracker_report_unit_state_idx"),
+            # The statistics rollup copies the reports written since its last run, every minute.
+            models.Index(fields=["updated_at"], name="tracker_report_updated_idx"),
         ]
 
     def __str__(self) -> str:

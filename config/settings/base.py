@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-sweep": {"task": "reminders.sweep", "schedule": crontab(minute="*/15", hour="8-18")},
     # Statistics rollup: copies the reports written since the last run, so the API's figures are at most a minute
     # old (every answer says `as_of`). Safe to overlap: a second run finds the state row locked and skips.
-    "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0},
+    "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # Outgoing mail (reminders). The quickstart prints mail to the console instead (local.py).

@@ -248,6 +248,8 @@ class Obligation(models.Model):
         indexes = [
             # The sweep reads unmet obligations by due date; met ones (the large majority later on) stay out.
             models.Index(fields=["due_on"], condition=Q(met_at__isnull=True), name="reminders_obl_unmet_due_idx"),
+            # The statistics rollup picks up the obligations created since its last run.
+            models.Index(fields=["created_at"], name="reminders_obl_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from reforms.models import Reform, Responsibility
-from tracker.choices import ReportState
+from tracker.choices import FROZEN_STATES
 from tracker.models import ProgressReport, ReportingPeriod
 from tracker.reminders.models import Obligation
 
@@ -37,8 +37,9 @@ FACT_COLUMNS = (
     "submitted_at",
     "submitted_on",
 )
-# A report meets its obligation in these states; drafts and returned reports do not.
-SUBMITTED_STATES = (ReportState.SUBMITTED.value, ReportState.APPROVED.value)
+# A report meets its obligation in these states (the contract of docs/progress-reports.md); drafts and returned
+# reports do not.
+SUBMITTED_STATES = tuple(state.value for state in FROZEN_STATES)
 
 
 def _report_columns(pr: str) -> tuple[list[str], list]:

@@ -6,6 +6,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
 from reforms.choices import Category, Scope, TargetStatus
@@ -80,6 +82,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         state = clock.state
         query = request.GET.copy()
         query.pop("interval", None)
+        choices = self.filter_choices(own_units)
         return {
             **super().get_context_data(**kwargs),
             "overview": result.figures,
@@ -101,14 +104,35 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "stale": state.refreshed_at is None or timezone.now() - state.refreshed_at > STALE_AFTER,
             "generated_at": timezone.now(),
             "definitions": DEFINITIONS,
-            "choices": self.filter_choices(own_units),
+            "choices": choices,
             "selected": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+            "applied": [] if errors else self.applied_filters(request.GET, choices),
             "query": query.urlencode(),
             "statuses": TargetStatus,
             "colours": StatusColour,
             "is_unit_scope": own_units is not None,
             "admin_index": admin_url("index"),
         }
+
+    @staticmethod
+    def applied_filters(params, choices: dict) -> list[tuple[str, str]]:
+        """The filters in force, as the page says them (and prints them: the form itself is not printed)."""
+        labels = {
+            "batch_id": (_("Batch"), {str(k): v for k, v in choices["batches"]}),
+            "category": (_("Category"), dict(choices["categories"])),
+            "scope": (_("Promotion scope"), dict(choices["scopes"])),
+            "unit_id": (_("Unit"), {str(k): v for k, v in choices["units"]}),
+            "city_id": (_("City"), {str(k): v for k, v in choices["cities"]}),
+            "period": (_("Reporting period"), {}),
+            "date_from": (pgettext("statistics", "From"), {}),
+            "date_to": (pgettext("statistics", "To"), {}),
+        }
+        applied = []
+        for name, (label, names) in labels.items():
+            value = (params.get(name) or "").strip()
+            if value:
+                applied.append((label, str(names.get(value, value))))
+        return applied
 
     @staticmethod
     def filter_choices(own_units) -> dict:

@@ -12,7 +12,8 @@ class CityFactory(factory.django.DjangoModelFactory):
         model = City
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"37{9000 + n:04d}"[:6])
+    # 37xxxx like the real codes; from 379000 on first, so the real 16 cities are met only after 1,000 factories.
+    code = factory.Sequence(lambda n: f"37{(9000 + n) % 10000:04d}")
     name = factory.Sequence(lambda n: f"测试市{n}")
     name_en = factory.Sequence(lambda n: f"Test City {n}")
 

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from reforms.models import Reform, Responsibility, RolloutTarget
 from reforms.services import reform_import
-from units.tests.factories import CityFactory, UnitFactory
+from units.tests.factories import UnitFactory
+
+from .factories import make_city
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +159,7 @@ def database_state() -> list:
 @pytest.fixture
 def imported(db, frozen, tmp_path):
     for code, name in [("370100", "济南市"), ("370200", "青岛市")]:
-        CityFactory(code=code, name=name)
+        make_city(code, name)
     for name in ("青岛海关", "济南海关", "省市场监管局", "省商务厅"):
         UnitFactory(name=name)
     path = tmp_path / "table.csv"

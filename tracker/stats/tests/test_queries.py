@@ -12,11 +12,18 @@ from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.tests.factories import BatchFactory, ReformFactory, ResponsibilityFactory, RolloutTargetFactory
 from tracker.choices import ReportState
 from tracker.tests.factories import ReportingPeriodFactory
-from units.tests.factories import CityFactory, UnitFactory
+from units.tests.factories import UnitFactory
 
 from ..choices import StatusColour, SubjectKind
 from ..services import stats_refresh
-from .factories import ColourSnapshotFactory, StatusOverrideFactory, at, derive_obligations, make_report_row
+from .factories import (
+    ColourSnapshotFactory,
+    StatusOverrideFactory,
+    at,
+    derive_obligations,
+    make_city,
+    make_report_row,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +68,11 @@ def build(count: int):
         ResponsibilityFactory(reform=reform, unit=co_unit, role=ResponsibilityRole.CO, position=2)
         RolloutTargetFactory(
             reform=reform,
-            # Explicit codes: the factory's sequence wraps after a thousand cities in one test session.
-            city=CityFactory(code=f"37{2 * index:04d}"),
+            city=make_city(f"37{2 * index:04d}", f"城市{2 * index}"),
             status=TargetStatus.DONE,
             status_changed_on=datetime.date(2026, 10, 1),
         )
-        RolloutTargetFactory(reform=reform, city=CityFactory(code=f"37{2 * index + 1:04d}"))
+        RolloutTargetFactory(reform=reform, city=make_city(f"37{2 * index + 1:04d}", f"城市{2 * index + 1}"))
         period = ReportingPeriodFactory(
             batch=batch,
             code="2026-09",
