@@ -13,8 +13,9 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from units.choices import MembershipRole
-from units.models import City, Membership, Unit
+from units.models import City, Unit
 from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
+from units.services import membership_create
 
 # (username, password, full name, group, [(unit name, role)]) — demo only; the command refuses to run without DEBUG.
 DEMO_USERS = [
@@ -69,8 +70,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.email = f"{username}@example.org"
             user.save()
-        user.groups.add(Group.objects.get(name=group_name))
-        for unit_name, role in units:
-            Membership.objects.get_or_create(user=user, unit=Unit.objects.get(name=unit_name), defaults={"role": role})
+        if units:
+            for unit_name, role in units:
+                membership_create(user=user, unit=Unit.objects.get(name=unit_name), role=role)
+        else:
+            user.groups.add(Group.objects.get(name=group_name))
         token = Token.objects.get_or_create(user=user)[0].key if group_name == CONSUMER_GROUP else ""
         return username, password, label, token
