@@ -37,7 +37,7 @@ ROWS = [
         "title: 粮 read as 银",
     ],
 ]
-SEED = Path(settings.BASE_DIR).parent / "shared" / "seed"
+SEED = Path(settings.BASE_DIR) / "fixtures" / "seed"
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
 
@@ -401,7 +401,6 @@ def test_the_committed_fixtures_hold_the_first_batch(db):
     assert all(reform.verification_note for reform in Reform.objects.filter(needs_verification=True))
 
 
-@pytest.mark.skipif(not (SEED / "reforms.csv").exists(), reason="needs ../shared/seed beside the repository")
 def test_the_seed_imports_to_what_the_fixtures_hold(db):
     call_command("import_units", str(SEED / "units.csv"), stdout=io.StringIO())
     call_command("import_reforms", str(SEED / "reforms.csv"), stdout=io.StringIO())
