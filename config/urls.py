@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from units.api.views import TokenObtainView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("units.urls")),
+    path("api/auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("api/units/", include("units.api.urls")),
     path("api/reforms/", include("reforms.api.urls")),
     path("api/tracker/stats/", include("tracker.stats.api.urls")),

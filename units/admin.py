@@ -8,14 +8,25 @@ The reforms app adds the "their reforms" part to the unit and city pages (reform
 import reforms.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
-from .models import City, Membership, Unit
+from .importing import STAFF_COLUMNS, ImportFailed, staff_import
+from .invitations import invitation_send
+from .models import City, Membership, StaffProfile, Unit
+from .roles import CONSUMER_GROUP, is_office
 from .services import membership_create, membership_delete
 
 admin.site.site_header = _("Shandong Pilot FTZ Institutional Innovation Rollout Tracker")
@@ -114,6 +125,42 @@ class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         visible = Unit.objects.for_user(request.user).values("pk")
         return super().get_queryset(request).filter(unit__in=visible)
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="units_membership_import"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import_staff": can_import_staff(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload a staff table: every row checked first, then all written (or, with "check only", none)."""
+        if not can_import_staff(request):
+            raise PermissionDenied
+        form = StaffImportForm(request.POST or None, request.FILES or None)
+        issues, result = [], None
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = staff_import(file=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+            except ImportFailed as exc:
+                issues = exc.issues
+            else:
+                for line in result.lines():
+                    messages.add_message(
+                        request, messages.WARNING if result.invitation_failures else messages.SUCCESS, line
+                    )
+                if not result.dry_run:
+                    return redirect("admin:units_membership_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import unit staff"),
+            "form": form,
+            "issues": issues,
+            "columns": STAFF_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/units/membership/import.html", context, status=400 if issues else 200)
+
     def save_model(self, request, obj, form, change):
         if change and "user" in form.changed_data:
             membership_delete(membership=Membership.objects.get(pk=obj.pk))
@@ -127,12 +174,54 @@ class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
             membership_delete(membership=membership)
 
 
+def can_import_staff(request) -> bool:
+    """The office (and administrators) import staff: the import creates accounts and memberships in any unit."""
+    user = request.user
+    return is_office(user) and user.has_perms(["auth.add_user", "auth.change_user", "units.add_membership"])
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+
 User = get_user_model()
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    fields = ["phone"]
+    can_delete = False
+
+
+@admin.action(description=_("Send a set-your-password link"))
+def send_set_password_link(modeladmin, request, queryset):
+    """For accounts whose first link expired or never arrived; a link also lets someone who forgot theirs reset it."""
+    users = queryset.filter(is_active=True, is_superuser=False).exclude(email="")
+    outcome = invitation_send(user_ids=list(users.values_list("pk", flat=True)))
+    if outcome.sent:
+        count = len(outcome.sent)
+        message = ngettext("Link sent to %(count)d account.", "Links sent to %(count)d accounts.", count)
+        modeladmin.message_user(request, message % {"count": count}, messages.SUCCESS)
+    skipped = queryset.count() - users.count()
+    if skipped:
+        message = _("%(count)d accounts were skipped: inactive, administrators, or without an e-mail address.")
+        modeladmin.message_user(request, message % {"count": skipped}, messages.WARNING)
+    if outcome.failed:
+        message = _("The mail server refused or could not be reached; not sent to: %(users)s")
+        modeladmin.message_user(request, message % {"users": "、".join(outcome.failed)}, messages.ERROR)
 
 
 class OfficeUserAdmin(UserAdmin):
     """The office creates and edits the accounts of unit staff and consumers, but not superusers, and cannot make
     anyone a superuser or hand out single permissions: those stay with the service's administrators."""
+
+    inlines = [StaffProfileInline]
+    actions = [send_set_password_link]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import_staff": can_import_staff(request)}
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -147,3 +236,28 @@ class OfficeUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, OfficeUserAdmin)
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class OfficeTokenAdmin(OutOfScopeIs404Mixin, TokenAdmin):
+    """API tokens: the office issues them to read-only consumers and revokes them (deletes: the key stops working at
+    once; a new token has a new key). Administrators' tokens are not the office's to see."""
+
+    # A plain select of the consumers rather than DRF's autocomplete over every account.
+    autocomplete_fields = ()
+    list_select_related = ["user"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        return queryset if request.user.is_superuser else queryset.filter(user__is_superuser=False)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # Only consumers: a token for unit staff or the office would be a second way into their work, around
+            # the sign-in lockout and outside the office's view.
+            consumers = User.objects.filter(groups__name=CONSUMER_GROUP, is_superuser=False)
+            kwargs["queryset"] = consumers.filter(auth_token__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -104,3 +104,31 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+# Digits with the separators people write in Chinese phone numbers: "0531-8888 6666", "+86 138 0000 0000", "(0531)
+# 88886666 转 123" for an extension.
+PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9][0-9 ()（）\-－转,，xX]{4,28}[0-9]$",
+    _("Enter a phone number: digits, with spaces, dashes, brackets or “转” for an extension."),
+)
+
+
+class StaffProfile(models.Model):
+    """What the office keeps about a person beyond their account: the phone number it calls them on.
+
+    One per user rather than a field on Membership: a person in two units (a customs officer filing for 青岛海关 and
+    济南海关) has one phone, and a copy per membership could disagree.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

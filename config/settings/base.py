@@ -123,7 +123,12 @@ STORAGES = {
 # Uploaded evidence lives outside the web root and is served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
-LOGIN_URL = "admin:login"
+# The sign-in page for every role (units/views.py): the admin's own admits staff only, and read-only API consumers,
+# who are not staff, open the dashboard too. Staff go on to the admin after signing in, everyone else here:
+LOGIN_URL = "account:login"
+LOGIN_REDIRECT_URL = "stats:dashboard"
+# How long a set-your-password link e-mailed to a new account stays valid (it also stops working once used).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=7) * 24 * 3600
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -148,6 +153,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="2000/hour"),
         "tracker-writes": env.str("API_THROTTLE_WRITES", default="300/hour"),
         "tracker-uploads": env.str("API_THROTTLE_UPLOADS", default="100/hour"),
+        # POST /api/auth/token/, per client address: user name + password guesses.
+        "auth-token": env.str("API_THROTTLE_TOKEN", default="10/minute"),
     },
 }
 
@@ -217,7 +224,7 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rollout-tracker@localhost")
-# The address people open from a reminder.
+# The address people open from a reminder; set-your-password links use its scheme and host.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000/admin/")
 
 LOGGING = {

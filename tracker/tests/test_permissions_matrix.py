@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
 
 from reforms.tests.factories import BatchFactory
 from tracker import services
@@ -134,7 +135,17 @@ FULL_BODY = {"status": "in_progress", "percent": 40, "work_done": "推进中", "
 SUBMITTED, DRAFT = ReportState.SUBMITTED, ReportState.DRAFT
 T = "/api/tracker/reports"
 
+
+def token_request(world: World, variant: str):
+    # The consumer's own credentials, whoever sends them: the endpoint runs no authentication (it is how a consumer
+    # that has nothing else gets its token), so every role gets the token the office issued.
+    Token.objects.get_or_create(user=world.users[C])
+    return "/api/auth/token/", {"data": {"username": "consumer", "password": "pass-1234-word"}, "format": "json"}
+
+
 MATRIX = {
+    # auth (issue 8): the token endpoint
+    ("POST", "/api/auth/token/"): (dict.fromkeys(ROLES, 200), token_request),
     # units (issue 2): the division of work is readable by every signed-in role
     ("GET", "/api/units/cities/"): (everyone_reads_list(), plain("/api/units/cities/")()),
     ("GET", "/api/units/cities/{id}/"): (everyone_reads_both(), plain("/api/units/cities/{id}/")(city_of)),

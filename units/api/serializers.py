@@ -1,5 +1,8 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from units.models import City, Unit
 
@@ -46,3 +49,23 @@ class UnitSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_aliases(self, unit: Unit) -> list[str]:
         return [line.strip() for line in unit.aliases.splitlines() if line.strip()]
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """A consumer's user name and password; valid only for an account the office has issued a token to."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        token = Token.objects.filter(user=attrs["user"]).first()
+        if token is None:
+            # The password was right, so saying why is no help to a guesser; the office issues and revokes tokens,
+            # and a revoked token must not come back by itself.
+            raise serializers.ValidationError(
+                _("No API token has been issued to this account: ask the provincial office for one."), code="no_token"
+            )
+        attrs["token"] = token
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as the header “Authorization: Token <token>”."))

@@ -1,14 +1,17 @@
 from django.db.models import Count, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from units.filtersets import CityFilterSet, UnitFilterSet
 from units.models import City, Unit
 
-from .serializers import CitySerializer, UnitSerializer
+from .serializers import CitySerializer, TokenRequestSerializer, TokenSerializer, UnitSerializer
 
 
 class Pagination(PageNumberPagination):
@@ -66,3 +69,37 @@ class UnitViewSet(ReadOnlyModelViewSet):
             # Explicit: Meta.ordering is dropped from GROUP BY queries.
             .order_by("name")
         )
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST /api/auth/token/: a consumer's user name and password in, the token the office issued to it out.
+
+    Nobody is signed in to call it, so no authentication runs (and no CSRF check); its own throttle scope counts
+    attempts per client address, on top of the sign-in lockout (django-axes) that every password check goes through.
+    It hands out existing tokens only: issuing and revoking stay with the office, in the admin.
+    """
+
+    authentication_classes = ()
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth-token"
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        tags=["auth"],
+        auth=[],
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description=_("Wrong user name or password, or no token issued to the account.")),
+            429: OpenApiResponse(description=_("Too many attempts: wait the seconds Retry-After says.")),
+        },
+        description=_(
+            "Exchange an API consumer's user name and password for the token the provincial office issued to it. "
+            "Send the token as “Authorization: Token <token>”."
+        ),
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(TokenSerializer({"token": serializer.validated_data["token"].key}).data)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import models
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,19 @@ def normalize_header(text: str) -> str:
     """Fold the spellings of one header ("Short EN", "short_en", "short-en ") into one key."""
     folded = unicodedata.normalize("NFKC", text).strip().lower().lstrip("\ufeff")
     return "_".join(folded.replace("-", " ").split())
+
+
+def choice_parse(text: str, choices: type[models.TextChoices]) -> str | None:
+    """The value of `choices` that `text` names: by its value or its label in English or Chinese; None if none."""
+    wanted = normalize_header(text)
+    for choice in choices:
+        keys = {normalize_header(choice.value)}
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                keys.add(normalize_header(str(choice.label)))
+        if wanted in keys:
+            return choice.value
+    return None
 
 
 @dataclass(frozen=True)

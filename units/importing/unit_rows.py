@@ -9,14 +9,13 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from units.choices import UnitKind
 from units.models import City, Unit, normalize_unit_name
 
-from .tables import Column, ImportFailed, ImportIssue, ImportResult, Table, normalize_header, read_table
+from .tables import Column, ImportFailed, ImportIssue, ImportResult, Table, choice_parse, normalize_header, read_table
 
 # The Chinese aliases are the headings the office's own tables use.
 UNIT_COLUMNS = (
@@ -50,15 +49,7 @@ class UnitIndex:
 
 def unit_kind_parse(text: str) -> str | None:
     """Map "provincial department", "provincial_department" or the Chinese label to a UnitKind value."""
-    wanted = normalize_header(text)
-    for kind in UnitKind:
-        keys = {normalize_header(kind.value)}
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                keys.add(normalize_header(str(kind.label)))
-        if wanted in keys:
-            return kind.value
-    return None
+    return choice_parse(text, UnitKind)
 
 
 def city_lookup() -> dict[str, City]:
