@@ -22,7 +22,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     + [
         f"{app}.{action}_{model}"
         for app, models in {
-            "units": ["city", "unit", "membership"],
+            "units": ["city", "unit", "membership", "staffprofile"],
             "reforms": ["batch", "reform", "responsibility", "rollouttarget"],
         }.items()
         for model in models

@@ -17,7 +17,9 @@ class AdminLookMixin:
     """The admin site's header, titles and language switcher on a page that is not an admin view."""
 
     def get_context_data(self, **kwargs):
-        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+        # No sidebar: it lists the admin's models, and these pages are also for people with no admin pages.
+        context = {**admin.site.each_context(self.request), "is_nav_sidebar_enabled": False}
+        return {**context, **super().get_context_data(**kwargs)}
 
 
 class SignInView(AdminLookMixin, auth_views.LoginView):

@@ -101,3 +101,30 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_office_edits_a_persons_phone_on_their_account_page(client, office, reporter):
+    client.force_login(office)
+    url = reverse("admin:auth_user_change", args=[reporter.pk])
+    page = client.get(url)
+    assert "staff_profile-0-phone" in page.content.decode()
+
+    response = client.post(
+        url,
+        {
+            "username": reporter.username,
+            "email": reporter.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": list(reporter.groups.values_list("pk", flat=True)),
+            "staff_profile-TOTAL_FORMS": "1",
+            "staff_profile-INITIAL_FORMS": "0",
+            "staff_profile-MIN_NUM_FORMS": "0",
+            "staff_profile-MAX_NUM_FORMS": "1",
+            "staff_profile-0-phone": "0531-8888 6666",
+            "staff_profile-0-user": reporter.pk,
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert reporter.staff_profile.phone == "0531-8888 6666"
