@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -204,10 +205,9 @@ def staff_rows_parse(table: Table, units: UnitIndex) -> list[StaffRow]:
                         column,
                     )
         rows.append(StaffRow(number, name, username, email, phone, unit, role or ""))
-    if not issues:
-        issues = _accounts_check(table, rows)
+    issues += _accounts_check(table, [row for row in rows if row.username])
     if issues:
-        raise ImportFailed(issues)
+        raise ImportFailed(sorted(issues, key=lambda issue: issue.row or 0))
     return rows
 
 
@@ -216,12 +216,13 @@ def _accounts_check(table: Table, rows: Sequence[StaffRow]) -> list[ImportIssue]
     User = get_user_model()
     usernames = {row.username for row in rows}
     existing = {user.username: user for user in User.objects.filter(username__in=usernames).prefetch_related("groups")}
+    # Addresses compared case-insensitively: Zhang@… and zhang@… reach the same mailbox.
     taken = dict(
-        User.objects.filter(email__in={row.email for row in rows})
+        User.objects.annotate(email_key=Lower("email"))
+        .filter(email_key__in={row.email.lower() for row in rows})
         .exclude(username__in=usernames)
-        .values_list("email", "username")
+        .values_list("email_key", "username")
     )
-    taken = {email.lower(): username for email, username in taken.items()}
     issues = []
     for row in rows:
         user = existing.get(row.username)

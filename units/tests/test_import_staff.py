@@ -145,7 +145,7 @@ def test_a_bad_file_is_refused_row_by_row_in_chinese_and_nothing_is_written(tmp_
 def test_accounts_of_other_roles_and_taken_addresses_are_refused(tmp_path, units):
     make_office_user(username="office")
     make_consumer_user(username="api")
-    User.objects.create_user("taken", email="taken@example.org")
+    User.objects.create_user("taken", email="Taken@Example.org")
     before = snapshot()
     rows = [
         ["省推广办", "office", "office@example.org", "", "青岛海关", ""],
