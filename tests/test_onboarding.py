@@ -1,15 +1,16 @@
 """Day one for a new account, end to end: the office imports the staff table, the link arrives by real SMTP on
 loopback, the person sets a password through it and signs in; and a read-only API consumer opens the dashboard."""
 
+import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.http import urlsafe_base64_encode
 
-from tracker.reminders.tests.smtp import SMTPServer
+from tracker.reminders.tests.smtp import SMTPServer, free_port
 from units.invitations import set_password_url
 from units.tests.factories import UnitFactory
 
@@ -143,3 +144,64 @@ def test_the_sign_in_page_is_chinese_and_refuses_a_wrong_password(client, consum
 
     assert response.status_code == 200
     assert "请输入一个正确的" in response.content.decode()
+
+
+# --- when mail fails ---
+
+
+def import_two(tmp_path) -> str:
+    UnitFactory(name="省商务厅")
+    table = tmp_path / "staff.csv"
+    rows = [
+        "姓名,用户名,电子邮箱,单位",
+        "张敏,zhangmin,zhangmin@example.org,省商务厅",
+        "李娜,lina,lina@example.org,省商务厅",
+    ]
+    table.write_text("\n".join(rows) + "\n", "utf-8")
+    with pytest.raises(CommandError) as failed:
+        call_command("import_staff", str(table), stdout=io.StringIO())
+    return str(failed.value)
+
+
+# Really committed: the links are sent after commit, and the command reports on them before it exits.
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_is_down_leaves_the_accounts_and_names_who_got_no_link(tmp_path, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5  # nobody listens
+
+    message = import_two(tmp_path)
+
+    assert "lina, zhangmin" in message
+    assert set(User.objects.filter(username__in=["zhangmin", "lina"]).values_list("username", flat=True)) == {
+        "zhangmin",
+        "lina",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_address_does_not_stop_the_others(tmp_path, smtp):
+    smtp.handler.temporary_failures = 1  # the first message (lina, in user-name order) is refused with 451
+
+    message = import_two(tmp_path)
+
+    assert message.endswith("lina")
+    assert [m.rcpt_tos for m in smtp.received] == [["zhangmin@example.org"]]
+
+
+def test_the_office_resends_a_link_from_the_user_list(client, office, smtp):
+    person = User.objects.create_user("wangwu", email="wangwu@example.org", first_name="王五")
+    root = User.objects.create_superuser("root", "root@example.org", "pw-123456-root")
+    client.force_login(office)
+
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "send_set_password_link", "_selected_action": [person.pk, root.pk]},
+        follow=True,
+    )
+
+    notices = [str(m) for m in response.context["messages"]]
+    assert "已向 1 个账号发送链接。" in notices
+    smtp.wait_for(lambda: smtp.to("wangwu@example.org"), what="the resent link")
+    assert not smtp.to("root@example.org")  # the office does not see administrators, let alone mail them links
+    path = link_in(smtp.to("wangwu@example.org")[0].text)
+    assert client.get(path, follow=True).status_code == 200
