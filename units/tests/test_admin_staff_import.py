@@ -40,6 +40,13 @@ def test_thirty_units_are_set_up_in_one_upload(client, office):
     assert any("账号：新增 60 条" in n for n in notices)
     assert any("已向 60 个新账号发送设置密码链接" in n for n in notices)
 
+    # The same file again: nothing changes, nobody is mailed, and the page says so.
+    again = upload(client, xlsx_bytes(staff_rows(units)), "名单.xlsx")
+    notices = [str(m) for m in client.get(again["Location"]).context["messages"]]
+    assert any("没有变化" in n for n in notices)
+    assert len(mail.outbox) == 60
+    assert Membership.objects.filter(unit__in=units).count() == 60
+
 
 def test_a_refused_upload_lists_each_problem_and_writes_nothing(client, office, unit_a):
     client.force_login(office)
