@@ -174,6 +174,8 @@ def report_create(
     if city_lines:
         _apply_city_lines(report, city_lines)
     _record(report, user=user, from_state="")
+    # The missing list shows the draft there is at once (a draft meets nothing: the obligation stays open).
+    _follow(report)
     return report
 
 

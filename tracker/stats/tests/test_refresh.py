@@ -219,3 +219,13 @@ def test_a_second_refresh_while_one_runs_skips_instead_of_waiting(postgresql, fr
         release.set()
         holder.join()
     assert not stats_refresh().skipped
+
+
+def test_a_reports_rollup_update_costs_four_queries(scenario, reporter, django_assert_num_queries):
+    from ..services import stats_report_sync
+
+    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    # The rollup's day and horizon; the UPDATE of the report's one fact row; the reform's summaries grouped by unit;
+    # one INSERT ... ON CONFLICT DO UPDATE writing them. Whatever the number of reports and obligations.
+    with django_assert_num_queries(4):
+        assert stats_report_sync(report=draft)
