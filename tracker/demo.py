@@ -73,11 +73,13 @@ def demo_loop_create(*, batch: Batch, office, filers: dict[int, object], now: da
     if not ReportingRule.objects.filter(batch=batch).exists():
         result.created = True
         rule = ReportingRule(batch=batch, kind="monthly", due_day=DUE_DAY, starts_on=_first_of_month(today, MONTHS))
-        reminders.reporting_rule_save(rule=rule)
-        # The save derives the periods and obligations after its commit; derive here too, so the reports below have
-        # them whatever the caller's transaction (a test's never commits). The second derivation adds nothing.
-        reminders.reporting_rule_derive(batch_id=batch.pk, today=today)
+        # One transaction for the rule and its reports: a setup interrupted half-way leaves no rule, so the next
+        # start does it all again.
         with transaction.atomic():
+            reminders.reporting_rule_save(rule=rule)
+            # The save derives the periods and obligations after its commit; the reports below need them now. The
+            # derivation after the commit then finds nothing to add.
+            reminders.reporting_rule_derive(batch_id=batch.pk, today=today)
             _file_reports(batch=batch, office=office, filers=filers, now=now)
         cal = WorkingCalendar()
         day = today if cal.is_working_day(today) else cal.roll_back(today)
