@@ -2,10 +2,12 @@
 refused; report transitions move their obligation in the same transaction."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -165,3 +167,34 @@ def test_submit_return_and_approve_move_the_obligation_in_the_same_transaction(
     report = tracker_services.report_submit(report=report, user=reporter)
     report = tracker_services.report_approve(report=report, user=office)
     assert (obligation.get().met_at, obligation.get().cycle) == (report.submitted_at, 2)
+
+
+def test_a_derivation_and_a_sweep_at_the_same_moment_derive_each_row_once(postgresql, transactional_db, batch):
+    ReportingRule.objects.create(batch=batch, kind="monthly", due_day=5)
+    start = threading.Barrier(3)
+    errors = []
+
+    def run(work) -> None:
+        try:
+            start.wait(timeout=30)
+            work()
+        except Exception as exc:  # reported below: a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: services.reporting_rule_derive(batch_id=batch.pk, today=SATURDAY),)),
+        threading.Thread(target=run, args=(lambda: services.reporting_rule_derive(batch_id=batch.pk, today=SATURDAY),)),
+        # Friday: the sweep works (and derives) that day.
+        threading.Thread(target=run, args=(lambda: services.reminders_sweep(today=D(2026, 3, 6), enqueue=False),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    periods, obligations, overdue = derived(batch)
+    assert [code for code, _ in periods] == ["2026-01", "2026-02", "2026-03"]
+    assert (obligations, overdue) == (6, 4)
