@@ -25,6 +25,12 @@ ensure_venv() {
     say "Creating the virtualenv in .venv"
     "$(find_python)" -m venv "$VENV" || die "could not create a virtualenv (Debian: apt-get install python3-venv)"
   fi
+  # The test set installs the runtime set too: a current requirements-dev stamp covers requirements.txt.
+  local dev="$VENV/.installed-requirements-dev.txt"
+  if [ "$1" = requirements.txt ] && [ -f "$dev" ] &&
+    cmp -s "$dev" <(cat "$ROOT/requirements-dev.txt" "$ROOT/requirements.txt" "$ROOT/constraints.txt"); then
+    return 0
+  fi
   if [ ! -f "$stamp" ] || ! cmp -s "$stamp" <(cat "$req" "$ROOT/requirements.txt" "$ROOT/constraints.txt"); then
     say "Installing Python packages from $1"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" -c "$ROOT/constraints.txt"
@@ -51,6 +57,20 @@ ensure_debian_packages() {
   say "Installing Debian packages: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# port_check PORT: refuse a port that is not a number or that something on this machine already holds, before
+# anything is installed or started. Needs no virtualenv: plain bash, /dev/tcp.
+port_check() {
+  local port="$1"
+  if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+    die "端口必须是 1–65535 之间的数字：$port / the port must be a number from 1 to 65535: $port"
+  fi
+  # Something answers a connection on it (a server on 127.0.0.1 or on every interface).
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "端口 $port 已被占用（127.0.0.1:$port 上已有服务）。请换一个端口，例如：scripts/run $((port + 1))
+       port $port is already in use (something listens on 127.0.0.1:$port). Pick another, e.g.: scripts/run $((port + 1))"
+  fi
 }
 
 free_port() {

@@ -182,10 +182,14 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file-system transport, an embedded broker that needs no
 # server and works across the web, worker and beat processes of the quickstart.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# "localhost" only names the file-system broker (kombu warns on every connection without a host name).
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # The worker checks the folder this often; a warm shutdown waits for the check in progress, and the
+        # quickstart's process manager (honcho) kills whatever has not stopped 5 s after Ctrl-C.
+        "polling_interval": 0.2,
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "control_folder": str(_broker_dir / "control"),

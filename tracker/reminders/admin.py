@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tracker.models import ReportingPeriod
 from units.roles import is_office
 
 from . import services
@@ -109,16 +111,49 @@ class ReportingRuleAdmin(CalendarWarningMixin, admin.ModelAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        # Through the service: after commit it derives the batch's periods and obligations at once.
+        services.reporting_rule_save(rule=obj)
+        # Registered after the service's own callback, so it runs after the derivation and reports what is there.
+        transaction.on_commit(lambda: self._report_derived(request, obj))
+
+    def _report_derived(self, request, rule: ReportingRule) -> None:
+        obligations = Obligation.objects.filter(period__batch_id=rule.batch_id)
+        figures = {
+            "periods": ReportingPeriod.objects.filter(batch_id=rule.batch_id).count(),
+            "obligations": obligations.count(),
+            "overdue": obligations.unmet().filter(due_on__lt=timezone.localdate()).count(),
+        }
+        text = _(
+            "The batch now has %(periods)d reporting periods and %(obligations)d report obligations, "
+            "%(overdue)d of them overdue."
+        )
+        self.message_user(request, text % figures, messages.INFO)
+
     @admin.display(description=_("periods and due dates"))
     def schedule_preview(self, obj: ReportingRule) -> str:
         if obj.pk is None:
             return "-"
-        until = timezone.localdate() + datetime.timedelta(days=366)
-        specs = rule_periods(obj, until=until, cal=WorkingCalendar())[-12:]
+        today = timezone.localdate()
+        specs = rule_periods(obj, until=today + datetime.timedelta(days=366), cal=WorkingCalendar())
+        # Every period already past its due date (obligations owed, overdue the moment they exist), then the
+        # next twelve.
+        overdue = [s for s in specs if s.due_on < today]
+        coming = [s for s in specs if s.due_on >= today][:12]
         if not specs:
             return "-"
-        rows = format_html_join("", "<li>{} → {}</li>", ((s.label, f"{s.due_on:%Y-%m-%d}") for s in specs))
-        return format_html("<ul>{}</ul>", rows)
+        late = _("past due")
+        rows = format_html_join(
+            "",
+            "<li>{} → {}{}</li>",
+            ((s.label, f"{s.due_on:%Y-%m-%d}", f"（{late}）" if s.due_on < today else "") for s in [*overdue, *coming]),
+        )
+        summary = ngettext(
+            "%(count)d period is already past its due date.",
+            "%(count)d periods are already past their due date.",
+            len(overdue),
+        ) % {"count": len(overdue)}
+        return format_html("<p>{}</p><ul>{}</ul>", summary if overdue else "", rows)
 
 
 @admin.register(UnitChannel)

@@ -2,7 +2,7 @@
 
 from django.core import checks
 from django.db import DatabaseError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .calendar import years_needing_official_days
@@ -15,15 +15,25 @@ def provisional_year_message(years: list[int]) -> str:
     ) % {"years": ", ".join(str(y) for y in years)}
 
 
-@checks.register(checks.Tags.database)
+def bilingual_provisional_year_message(years: list[int]) -> str:
+    """Chinese first, then English: the operator reading a console may be either."""
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            texts.append(provisional_year_message(years))
+    return " / ".join(texts)
+
+
+@checks.register()
 def check_calendar_years(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
-    # A database check: it runs with `manage.py check --database default` and before migrate, not at every start.
-    if not databases:
-        return []
+    # Not a database-tagged check: `manage.py check`, runserver and migrate must all say the same. It reads two
+    # small tables; without a database (an image being built, tables not migrated yet) it says nothing.
     try:
         years = years_needing_official_days(timezone.localdate())
     except DatabaseError:
-        return []  # Tables not migrated yet.
+        return []
     if not years:
         return []
-    return [checks.Warning(provisional_year_message(years), id="reminders.W001", obj="reminders.CalendarYear")]
+    return [
+        checks.Warning(bilingual_provisional_year_message(years), id="reminders.W001", obj="reminders.CalendarYear")
+    ]

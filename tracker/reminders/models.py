@@ -174,10 +174,37 @@ class ReportingRule(models.Model):
                 errors["anchor_date"] = _("Give the date the working days count from.")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The last period cannot start before the first.")
+        if self.kind in (RuleKind.MONTHLY, RuleKind.QUARTERLY) and self.batch_id and "ends_on" not in errors:
+            errors.update(self._first_period_errors())
         if self.remind_days_before and not re.match(LEAD_DAYS_RE, self.remind_days_before):
             errors["remind_days_before"] = _("Whole numbers separated by commas, e.g. 7,3,1.")
         if errors:
             raise ValidationError(errors)
+
+    def _first_period_errors(self) -> dict:
+        """A rule that could never produce a period would be saved and silently chase nobody: say what is missing."""
+        batch = self.batch
+        start = self.starts_on or batch.issued_on
+        if start is None:
+            return {
+                "starts_on": _(
+                    "Give the date the first reporting period starts: the batch “%(batch)s” has no issue date to "
+                    "take it from."
+                )
+                % {"batch": batch}
+            }
+        last = self.ends_on or batch.default_deadline
+        # A quarterly period starts with its quarter's first month (rules.rule_periods).
+        first_month = start.month if self.kind == RuleKind.MONTHLY else (start.month - 1) // 3 * 3 + 1
+        if last is not None and (last.year, last.month) < (start.year, first_month):
+            return {
+                "starts_on": _(
+                    "The first reporting period (from %(start)s) starts after the last one may start (%(last)s: the "
+                    "rule's last period start, else the batch's completion deadline): no period would be owed."
+                )
+                % {"start": start.isoformat(), "last": last.isoformat()}
+            }
+        return {}
 
     @property
     def lead_days(self) -> list[int]:

@@ -5,6 +5,7 @@ the same version, or a reviewer approving while the unit edits, cannot both win.
 (a stale version) or ReportStateConflict (the report moved on), and nothing of theirs is written.
 """
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reforms.choices import TargetStatus
 from reforms.models import Reform, Responsibility, RolloutTarget
+from tracker.reminders.services.obligations import obligation_follow_report
+from tracker.stats.services.refresh import stats_report_sync
 from units.models import City, Unit
 from units.roles import is_office, unit_ids_of
 
@@ -144,16 +147,18 @@ def report_create(
     unit: Unit | None = None,
     data: Mapping[str, Any] | None = None,
     city_lines: Sequence[CityLineInput] | None = None,
+    at: datetime.datetime | None = None,
 ) -> ProgressReport:
     """A new draft by `user` for `reform` and `period`, filed for `unit` (or the user's one responsible unit).
 
-    `data` holds EDITABLE_FIELDS only. A second report for the same (reform, unit, period) is a ValidationError,
+    `at` (default now) dates it: the demo data files past periods' reports on their own days. `data` holds
+    EDITABLE_FIELDS only. A second report for the same (reform, unit, period) is a ValidationError,
     also when two requests race past the check: the unique constraint decides and its error becomes the same message.
     """
     data = dict(data or {})
     _reject_unknown_fields(data)
     unit = _resolve_unit(user=user, reform=reform, unit=unit)
-    now = timezone.now()
+    now = at or timezone.now()
     report = ProgressReport(
         reform=reform, unit=unit, period=period, author=user, created_at=now, updated_at=now, **data
     )
@@ -169,6 +174,8 @@ def report_create(
     if city_lines:
         _apply_city_lines(report, city_lines)
     _record(report, user=user, from_state="")
+    # The missing list shows the draft there is at once (a draft meets nothing: the obligation stays open).
+    _follow(report)
     return report
 
 
@@ -258,8 +265,11 @@ def _lock(report: ProgressReport) -> ProgressReport:
 
 
 @transaction.atomic
-def report_submit(*, report: ProgressReport, user, version: int | None = None) -> ProgressReport:
-    """Hand a draft or returned report to the office: freeze it and keep a numbered snapshot of it."""
+def report_submit(
+    *, report: ProgressReport, user, version: int | None = None, at: datetime.datetime | None = None
+) -> ProgressReport:
+    """Hand a draft or returned report to the office: freeze it and keep a numbered snapshot of it; its obligation
+    is met and the statistics count it, in the same transaction. `at` (default now) is the submission time."""
     _require_member(report, user)
     report = _lock(report)
     if report.state not in EDITABLE_STATES:
@@ -268,7 +278,7 @@ def report_submit(*, report: ProgressReport, user, version: int | None = None) -
         raise PreconditionFailed()
     report.full_clean()
     _check_complete(report)
-    from_state, now = report.state, timezone.now()
+    from_state, now = report.state, at or timezone.now()
     changes = {
         "state": ReportState.SUBMITTED,
         "revision": report.revision + 1,
@@ -285,28 +295,41 @@ def report_submit(*, report: ProgressReport, user, version: int | None = None) -
         report=report, number=report.revision, data=report_snapshot(report), created_by=user, created_at=now
     )
     _record(report, user=user, from_state=from_state)
+    _follow(report)
     return report
+
+
+def _follow(report: ProgressReport) -> None:
+    # In the report's transaction: the obligations list, the statistics and the dashboard change with the report,
+    # not at the next sweep or rollup refresh.
+    obligation_follow_report(report=report)
+    stats_report_sync(report=report)
 
 
 @transaction.atomic
-def report_approve(*, report: ProgressReport, user, comment: str = "", version: int | None = None) -> ProgressReport:
-    """Accept a submitted report; its city lines become the rollout targets' status, dated today."""
+def report_approve(
+    *, report: ProgressReport, user, comment: str = "", version: int | None = None, at: datetime.datetime | None = None
+) -> ProgressReport:
+    """Accept a submitted report; its city lines become the rollout targets' status, dated the review's day."""
     _require_office(user)
     comment = _clean_comment(comment, required=False)
-    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED)
+    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED, at=at)
     _apply_to_targets(report, on=timezone.localdate(report.reviewed_at))
     _record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
+    _follow(report)
     return report
 
 
-def _review(report: ProgressReport, *, user, comment: str, version: int | None, to_state: str) -> ProgressReport:
+def _review(
+    report: ProgressReport, *, user, comment: str, version: int | None, to_state: str, at: datetime.datetime | None
+) -> ProgressReport:
     """Move a submitted report to `to_state` with the reviewer's fields, under the row lock."""
     report = _lock(report)
     if report.state != ReportState.SUBMITTED:
         raise ReportStateConflict(_("Only a submitted report can be approved or returned."))
     if version is not None and report.version != version:
         raise PreconditionFailed()
-    now = timezone.now()
+    now = at or timezone.now()
     _claim(
         report,
         version=report.version,
@@ -349,10 +372,14 @@ def _clean_comment(comment: str, *, required: bool) -> str:
 
 
 @transaction.atomic
-def report_return(*, report: ProgressReport, user, comment: str, version: int | None = None) -> ProgressReport:
-    """Send a submitted report back to its unit with the reviewer's reason; the unit edits it into a new revision."""
+def report_return(
+    *, report: ProgressReport, user, comment: str, version: int | None = None, at: datetime.datetime | None = None
+) -> ProgressReport:
+    """Send a submitted report back to its unit with the reviewer's reason; the unit edits it into a new revision.
+    Its obligation is unmet again (a new reminder cycle) and the statistics count it missing, in this transaction."""
     _require_office(user)
     comment = _clean_comment(comment, required=True)
-    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.RETURNED)
+    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.RETURNED, at=at)
     _record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
+    _follow(report)
     return report

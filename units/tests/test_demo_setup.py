@@ -1,11 +1,22 @@
 """The quickstart's `demo_setup`: reference data into an empty database, demo users of every role, idempotent."""
 
+import datetime
+import zoneinfo
+from collections import Counter
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from reforms.models import Reform
+from reforms.choices import TargetStatus
+from reforms.models import Reform, Responsibility, RolloutTarget
+from tracker.choices import ReportState
+from tracker.models import ProgressReport, ReportingPeriod, ReportTransition
+from tracker.reminders.models import Obligation, Reminder, ReportingRule
 from units.models import City, Unit
 from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 
@@ -45,3 +56,59 @@ def test_it_refuses_to_run_outside_the_local_demo(settings, db):
     with pytest.raises(CommandError):
         call_command("demo_setup")
     assert not User.objects.exists()
+
+
+# Friday 20 November 2026, 10:00 in Jinan: the demo's periods July to October are past due (each by the 10th of the
+# next month) and November's is the current one.
+DEMO_DAY = datetime.datetime(2026, 11, 20, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+def loop_counts() -> dict:
+    states = Counter(ProgressReport.objects.values_list("state", flat=True))
+    return {
+        "periods": ReportingPeriod.objects.count(),
+        "obligations": Obligation.objects.count(),
+        "met": Obligation.objects.filter(met_at__isnull=False).count(),
+        "overdue": Obligation.objects.filter(met_at__isnull=True, due_on__lt=DEMO_DAY.date()).count(),
+        **states,
+        "transitions": ReportTransition.objects.count(),
+        "reminders": Reminder.objects.count(),
+        "recipients": Reminder.objects.values("recipient").distinct().count(),
+    }
+
+
+def test_the_demo_has_a_rule_and_reports_in_every_state_which_the_statistics_agree_with(
+    settings, db, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with time_machine.travel(DEMO_DAY, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("demo_setup")
+        counts = loop_counts()
+        client = APIClient()
+        client.force_authenticate(User.objects.get(username="office"))
+        figures = client.get(reverse("stats-api:overview")).json()["figures"]
+
+    rule = ReportingRule.objects.get()
+    assert (rule.kind, rule.due_day, rule.starts_on) == ("monthly", 10, datetime.date(2026, 7, 1))
+    assert counts["periods"] == 5  # July to November
+    assert counts["obligations"] == 5 * Responsibility.objects.count()
+    # Every state of the loop is there, across the five demo units.
+    for state in (ReportState.APPROVED, ReportState.SUBMITTED, ReportState.RETURNED, ReportState.DRAFT):
+        assert counts[state] > 0, state
+    assert counts["met"] == counts[ReportState.APPROVED] + counts[ReportState.SUBMITTED]
+    units = ProgressReport.objects.values("unit").distinct().count()
+    assert units == 5
+    assert figures["reports_late"] > 0 and figures["reports_on_time"] > 0
+    # The statistics, the obligations list and the reports agree at once: missing = overdue and not met.
+    assert figures["reports_missing"] == counts["overdue"]
+    assert figures["reports_due"] == Obligation.objects.filter(due_on__lt=DEMO_DAY.date()).count()
+    # The sweep ran: reminders in the outbox for the units' members and the office (escalations), e-mails queued.
+    assert counts["reminders"] > 0 and counts["recipients"] == 6
+    assert len(callbacks) >= 6
+    # The approved city lines became the targets' status: the matrix is not empty.
+    assert RolloutTarget.objects.filter(status=TargetStatus.DONE).exists()
+    assert RolloutTarget.objects.filter(status=TargetStatus.IN_PROGRESS).exists()
+
+    with time_machine.travel(DEMO_DAY + datetime.timedelta(hours=1), tick=False):
+        call_command("demo_setup")
+        assert loop_counts() == counts  # a second start changes nothing

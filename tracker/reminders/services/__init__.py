@@ -8,7 +8,14 @@ from .delivery import (
     reminders_retry,
 )
 from .digest import Digest, DigestItem, digest_build, digest_email, digest_load, digest_markdown
-from .obligations import RefreshResult, obligations_refresh, periods_generate
+from .obligations import (
+    RefreshResult,
+    obligation_follow_report,
+    obligations_refresh,
+    periods_generate,
+    reporting_rule_derive,
+    reporting_rule_save,
+)
 from .record import reminders_insert
 from .sweep import (
     ClaimResult,
@@ -38,6 +45,7 @@ __all__ = [
     "digest_load",
     "digest_markdown",
     "is_temporary",
+    "obligation_follow_report",
     "obligations_refresh",
     "periods_generate",
     "reminders_claim",
@@ -49,4 +57,6 @@ __all__ = [
     "reminders_remind_now",
     "reminders_retry",
     "reminders_sweep",
+    "reporting_rule_derive",
+    "reporting_rule_save",
 ]

@@ -5,14 +5,17 @@ sweeps running at once derive the same rows once.
 """
 
 import datetime
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from reforms.models import Responsibility
-from tracker.choices import FROZEN_STATES
+from tracker.choices import FROZEN_STATES, ReportState
 from tracker.models import ProgressReport, ReportingPeriod
 
 from ..calendar import WorkingCalendar
@@ -80,8 +83,11 @@ def report_submitted() -> Exists:
 
 
 @transaction.atomic
-def obligations_refresh(*, today: datetime.date, cal: WorkingCalendar | None = None) -> RefreshResult:
-    """Bring periods and obligations up to date with the rules and the reports.
+def obligations_refresh(
+    *, today: datetime.date, cal: WorkingCalendar | None = None, batch_ids: Sequence[int] | None = None
+) -> RefreshResult:
+    """Bring periods and obligations up to date with the rules and the reports (of `batch_ids` only, if given: what
+    saving a rule derives at once, without waiting for the sweep).
 
     - creates the periods the active rules call for, and for every period (with a rule or made by hand) one
       obligation per (reform, responsible unit, period) for every reform whose completion deadline (its own, else
@@ -92,14 +98,19 @@ def obligations_refresh(*, today: datetime.date, cal: WorkingCalendar | None = N
     """
     cal = cal or WorkingCalendar()
     result = RefreshResult()
-    rules = list(ReportingRule.objects.filter(active=True).select_related("batch"))
+    rules = ReportingRule.objects.filter(active=True).select_related("batch")
+    periods = ReportingPeriod.objects.all()
+    obligations = Obligation.objects.all()
+    if batch_ids is not None:
+        rules = rules.filter(batch_id__in=batch_ids)
+        periods = periods.filter(batch_id__in=batch_ids)
+        obligations = obligations.filter(period__batch_id__in=batch_ids)
     for rule in rules:
         result.periods_created += periods_generate(rule=rule, today=today, cal=cal)
 
     # Every period, also of batches without a rule (the office made their periods by hand): what is owed does not
     # depend on whether the service chases it, and the statistics count it either way.
-    periods = list(ReportingPeriod.objects.all())
-    for period in periods:
+    for period in list(periods):
         missing = (
             Responsibility.objects.filter(reform__batch_id=period.batch_id)
             .annotate(deadline=Coalesce("reform__deadline", "reform__batch__default_deadline"))
@@ -120,14 +131,52 @@ def obligations_refresh(*, today: datetime.date, cal: WorkingCalendar | None = N
         Obligation.objects.filter(period_id=period.pk).exclude(due_on=period.due_on).update(due_on=period.due_on)
 
     result.obligations_met = (
-        Obligation.objects.filter(met_at__isnull=True)
+        obligations.filter(met_at__isnull=True)
         .filter(report_submitted())
         .update(met_at=Subquery(_submitted_report().values("submitted_at")[:1]))
     )
     # Conditional on met_at: of two sweeps at once, only the first reopens an obligation and bumps its cycle.
     result.obligations_reopened = (
-        Obligation.objects.filter(met_at__isnull=False)
-        .exclude(report_submitted())
-        .update(met_at=None, cycle=F("cycle") + 1)
+        obligations.filter(met_at__isnull=False).exclude(report_submitted()).update(met_at=None, cycle=F("cycle") + 1)
     )
     return result
+
+
+def obligation_follow_report(*, report: ProgressReport) -> int:
+    """Keep the report's obligation in step with it, inside the report's own transaction: submitted (or approved)
+    meets it at the submission time; returned reopens it in a new cycle, which restarts the reminders.
+
+    The same conditional UPDATEs as obligations_refresh(), so a sweep running at the same moment neither meets it
+    twice nor bumps the cycle twice. A report without an obligation yet (its period is newer than the last
+    derivation) is left to the sweep. Returns the number of obligations changed (0 or 1).
+    """
+    obligation = Obligation.objects.filter(
+        reform_id=report.reform_id, unit_id=report.unit_id, period_id=report.period_id
+    )
+    if report.state in FROZEN_STATES:
+        return obligation.filter(met_at__isnull=True).update(met_at=report.submitted_at)
+    if report.state == ReportState.RETURNED:
+        return obligation.filter(met_at__isnull=False).update(met_at=None, cycle=F("cycle") + 1)
+    return 0
+
+
+def reporting_rule_derive(*, batch_id: int, today: datetime.date | None = None) -> RefreshResult:
+    """Derive the periods and obligations of one batch now, through the sweep's own obligations_refresh().
+
+    Called after a rule is saved (after commit), whatever the day: the office sees what the rule means at once
+    instead of at the next working-day sweep. Idempotent, and safe next to a running sweep for the same reasons.
+    """
+    return obligations_refresh(today=today or timezone.localdate(), batch_ids=[batch_id])
+
+
+@transaction.atomic
+def reporting_rule_save(*, rule: ReportingRule) -> ReportingRule:
+    """Validate and save a reporting rule; after commit its periods and obligations are derived at once.
+
+    Derivation runs after commit (it reads the saved rule in a transaction of its own) and is robust: if it fails,
+    the rule stays saved and the next sweep derives the same rows.
+    """
+    rule.full_clean()
+    rule.save()
+    transaction.on_commit(functools.partial(reporting_rule_derive, batch_id=rule.batch_id), robust=True)
+    return rule

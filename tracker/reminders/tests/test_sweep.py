@@ -79,9 +79,10 @@ def test_a_report_never_started_is_as_unmet_as_a_draft_and_submitting_meets_it(w
     )
     assert unmet == {"省测试甲厅", "省测试乙厅"}
     report = file_report(world.other_reporter, world.reform_b)
-    assert sweep_on(D(2026, 2, 4)).refresh.obligations_met == 1
+    # Met by the submission itself, in its transaction; the sweep finds nothing left to meet.
     met = Obligation.objects.get(reform=world.reform_b, period__code="2026-01")
     assert met.met_at == report.submitted_at
+    assert sweep_on(D(2026, 2, 4)).refresh.obligations_met == 0
 
 
 def test_it_records_each_days_reminder_once_per_member_and_sweep_runs_are_idempotent(world, sweep_on):
@@ -162,8 +163,11 @@ def test_submitting_stops_the_reminders_and_a_returned_report_restarts_them(worl
     sweep_on(D(2026, 2, 9))
     assert [r.occurs_on for r in reminders_of(world.reporter)] == [D(2026, 2, 6)]
     tracker_services.report_return(report=report, user=world.office, comment="请补充佐证材料")
+    # Reopened by the return itself (a new cycle); the sweep does not reopen it a second time.
+    obligation = Obligation.objects.get(reform=world.reform_a, unit=world.unit_a, period__code="2026-01")
+    assert (obligation.met_at, obligation.cycle) == (None, 2)
     result = sweep_on(D(2026, 2, 10))
-    assert result.refresh.obligations_reopened == 1
+    assert result.refresh.obligations_reopened == 0
     restarted = reminders_of(world.reporter)[-1]
     # The new cycle's latest occurrence (the urge of the 9th) goes out at once; the old cycle's is kept as history.
     assert (restarted.cycle, restarted.step, restarted.occurs_on, restarted.as_of) == (

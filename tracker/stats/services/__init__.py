@@ -5,7 +5,7 @@ from django.utils import timezone
 from ..rules import due_soon_until
 from .breakdowns import BREAKDOWNS, COLOURED, Overview, Row, Status, overview
 from .figures import Clock, Figures, StatsFilters
-from .refresh import RefreshResult, rollup_state, snapshot_colours, stats_refresh
+from .refresh import RefreshResult, rollup_state, snapshot_colours, stats_refresh, stats_report_sync
 from .statuses import attach_statuses, colour_counts
 from .timeline import TrendLine, TrendPoint, completions_trend, matrix_cells, missing_reports
 
@@ -44,4 +44,5 @@ __all__ = [
     "rollup_state",
     "snapshot_colours",
     "stats_refresh",
+    "stats_report_sync",
 ]

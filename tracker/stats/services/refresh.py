@@ -17,15 +17,18 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
+from tracker.models import ProgressReport
+
 from ..choices import SubjectKind
 from ..definitions import REFRESH_LOOKBACK
 from ..models import ColourSnapshot, ObligationFact, ObligationSummary, RollupState, StatusOverride
-from ..obligations import facts_insert, facts_sync_reports, reform_fingerprints
+from ..obligations import SUBMITTED_STATES, facts_insert, facts_sync_reports, reform_fingerprints
 from ..rules import colour_of, due_soon_until
 from .breakdowns import city_rows, reform_rows, unit_rows
 from .figures import Clock, StatsFilters
 from .statuses import month_of
 
+EVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 # Reform ids per statement: well under SQLite's limit on query parameters.
 CHUNK = 500
 SUMMARY_COLUMNS = (
@@ -150,13 +153,13 @@ def _summaries_rebuild(reform_ids: Sequence[int] | None, *, today: datetime.date
     _insert(ObligationSummary._meta.db_table, SUMMARY_COLUMNS, select, params)
 
 
-def _summary_select(reform_ids, *, today: datetime.date, soon: datetime.date) -> tuple[str, tuple]:
-    """Per (reform, unit): the report figures of definitions.py as of `today`, compiled by the ORM for the backend."""
+def _summary_query(reform_ids, *, today: datetime.date, soon: datetime.date):
+    """Per (reform, unit): the report figures of definitions.py as of `today`."""
     facts = ObligationFact.objects.all()
     if reform_ids is not None:
         facts = facts.filter(reform_id__in=reform_ids)
     due = Q(due_on__lt=today)
-    query = (
+    return (
         facts.values("reform_id", "unit_id", "role")
         .annotate(
             due=Count("id", filter=due),
@@ -168,11 +171,54 @@ def _summary_select(reform_ids, *, today: datetime.date, soon: datetime.date) ->
             last_submitted_at=Max("submitted_at"),
         )
         .order_by()
-    ).query
+    )
+
+
+def _summary_select(reform_ids, *, today: datetime.date, soon: datetime.date) -> tuple[str, tuple]:
+    """The summary query compiled by the ORM for the backend, for an INSERT ... SELECT."""
+    query = _summary_query(reform_ids, today=today, soon=soon).query
     # The SELECT list is values() then annotate(), in that order, and the INSERT names SUMMARY_COLUMNS.
     if tuple(query.values_select) + tuple(query.annotation_select) != SUMMARY_COLUMNS:
         raise RuntimeError("The summary query's columns do not match SUMMARY_COLUMNS.")
     return query.sql_with_params()
+
+
+def stats_report_sync(*, report: ProgressReport) -> bool:
+    """Apply one report's new state to the rollup at once, in the report's own transaction, so the statistics and
+    the dashboard agree with the obligations list the moment a report is submitted, returned or approved.
+
+    Row-level writes only, no lock on the state row: reports of different units never wait for each other or for a
+    refresh. The summary rows of the report's reform are recomputed as of the rollup's day (`as_of_date`), like the
+    rest. If a refresh rebuilding the same reform commits in between, the next one-minute refresh repairs it: it
+    rereads every report written in the last ten minutes anyway. Returns False before the first refresh (which reads
+    everything).
+    """
+    state = RollupState.objects.filter(pk=1).values("as_of_date", "due_soon_until").first()
+    if state is None or state["as_of_date"] is None or state["due_soon_until"] is None:
+        return False
+    submitted = report.state in SUBMITTED_STATES and report.submitted_at is not None
+    updated = ObligationFact.objects.filter(
+        reform_id=report.reform_id, unit_id=report.unit_id, period_id=report.period_id
+    ).update(
+        report_id=report.pk,
+        report_state=report.state,
+        submitted_at=report.submitted_at if submitted else None,
+        # The office's calendar day, as facts_insert computes it in SQL.
+        submitted_on=timezone.localdate(report.submitted_at, timezone.get_default_timezone()) if submitted else None,
+    )
+    if not updated:
+        # Its obligation was derived after the last refresh (a rule saved a moment ago): add the reform's new rows,
+        # which read the report as it is now in this transaction.
+        facts_insert(reform_ids=[report.reform_id], created_since=EVER)
+    rows = _summary_query([report.reform_id], today=state["as_of_date"], soon=state["due_soon_until"])
+    # INSERT ... ON CONFLICT DO UPDATE: a refresh may have deleted and re-inserted these rows meanwhile.
+    ObligationSummary.objects.bulk_create(
+        [ObligationSummary(**row) for row in rows],
+        update_conflicts=True,
+        unique_fields=["reform", "unit"],
+        update_fields=[c for c in SUMMARY_COLUMNS if c not in ("reform_id", "unit_id")],
+    )
+    return True
 
 
 def snapshot_colours(*, state: RollupState, today: datetime.date, soon: datetime.date, now: datetime.datetime) -> int:

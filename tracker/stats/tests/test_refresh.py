@@ -31,25 +31,75 @@ def rollup_rows() -> tuple[list, list]:
     return facts, summaries
 
 
-def test_a_submitted_report_is_counted_after_the_next_refresh_which_touches_only_its_reform(
+def test_a_submitted_report_is_counted_at_once_and_the_next_refresh_touches_only_its_reform(
     scenario, client_for, office, reporter, time_machine
 ):
     client = client_for(office)
     draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    assert overview(client)["reports_missing"] == 2
     time_machine.move_to(NOW + datetime.timedelta(seconds=30), tick=False)
     reports.report_submit(report=draft, user=reporter)
 
-    assert overview(client)["reports_missing"] == 2  # still the rollup of 10:00
+    # The submission wrote its rollup rows in its own transaction: no refresh needed.
+    figures = overview(client)
+    assert (figures["reports_missing"], figures["reports_late"]) == (1, 4)
+    synced = rollup_rows()
 
     time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
     result = stats_refresh()
 
     assert (result.rebuilt, result.reforms) == (False, 1)
+    assert rollup_rows() == synced  # the refresh agrees with what the submission wrote
+    stats_refresh(full=True)
+    assert rollup_rows() == synced  # and so does a rebuild
+
+
+def test_returning_and_approving_change_the_figures_at_once_as_a_rebuild_would(
+    scenario, client_for, office, reporter, time_machine
+):
+    client = client_for(office)
+    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    report = reports.report_submit(report=draft, user=reporter)
+    assert overview(client)["reports_missing"] == 1
+
+    report = reports.report_return(report=report, user=office, comment="请补充佐证材料")
+    assert overview(client)["reports_missing"] == 2  # a returned report counts as missing again
+    returned = rollup_rows()
+    stats_refresh(full=True)
+    assert rollup_rows() == returned
+
+    report = reports.report_submit(report=report, user=reporter)
+    reports.report_approve(report=report, user=office)
     figures = overview(client)
     assert (figures["reports_missing"], figures["reports_late"]) == (1, 4)
-    facts_after_increment = rollup_rows()
+    approved = rollup_rows()
     stats_refresh(full=True)
-    assert rollup_rows() == facts_after_increment  # the increment equals a rebuild
+    assert rollup_rows() == approved
+
+
+def test_a_report_on_an_obligation_newer_than_the_rollup_is_counted_at_once(
+    scenario, client_for, office, reporter, time_machine
+):
+    # A period (and its obligations) added after the last refresh, as saving a reporting rule does.
+    batch = scenario.reforms["R5"].batch
+    period = ReportingPeriodFactory(
+        batch=batch,
+        code="2026-09",
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2026, 9, 30),
+        due_on=datetime.date(2026, 10, 9),
+    )
+    derive_obligations()
+    client = client_for(office)
+    before = overview(client)
+    report = reports.report_create(
+        user=reporter, reform=scenario.reforms["R5"], period=period, data={"work_done": "已部署"}
+    )
+    reports.report_submit(report=report, user=reporter)
+
+    after = overview(client)
+    assert after["reports_late"] == before["reports_late"] + 1
+    assert ObligationFact.objects.filter(period=period, report_id=report.pk).exists()
 
 
 def test_a_report_committed_late_is_still_picked_up_by_the_look_back(
@@ -169,3 +219,13 @@ def test_a_second_refresh_while_one_runs_skips_instead_of_waiting(postgresql, fr
         release.set()
         holder.join()
     assert not stats_refresh().skipped
+
+
+def test_a_reports_rollup_update_costs_four_queries(scenario, reporter, django_assert_num_queries):
+    from ..services import stats_report_sync
+
+    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    # The rollup's day and horizon; the UPDATE of the report's one fact row; the reform's summaries grouped by unit;
+    # one INSERT ... ON CONFLICT DO UPDATE writing them. Whatever the number of reports and obligations.
+    with django_assert_num_queries(4):
+        assert stats_report_sync(report=draft)
