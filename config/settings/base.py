@@ -122,6 +122,13 @@ STORAGES = {
 }
 # Uploaded evidence lives outside the web root and is served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Storage bounds of evidence files (each file is at most 20 MB, a report has at most 30): a unit cannot fill the
+# disk the whole province shares. Exceeding either answers 400 with the limit.
+ATTACHMENT_MAX_BYTES_PER_REPORT = env.int("ATTACHMENT_MAX_MB_PER_REPORT", default=200) * 1024 * 1024
+ATTACHMENT_MAX_BYTES_PER_UNIT = env.int("ATTACHMENT_MAX_MB_PER_UNIT", default=5 * 1024) * 1024 * 1024
+# Files without an attachment row (an upload whose transaction rolled back) are removed once older than this; an
+# upload still in flight has its file written and its row not yet committed.
+ATTACHMENT_ORPHAN_GRACE = timedelta(hours=env.int("ATTACHMENT_ORPHAN_GRACE_HOURS", default=2))
 
 LOGIN_URL = "admin:login"
 
@@ -207,6 +214,13 @@ CELERY_BEAT_SCHEDULE = {
     # Statistics rollup: copies the reports written since the last run, so the API's figures are at most a minute
     # old (every answer says `as_of`). Safe to overlap: a second run finds the state row locked and skips.
     "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0, "options": {"expires": 55}},
+    # Orphaned evidence files (uploads whose transaction rolled back) removed nightly, when nobody uploads; files
+    # younger than ATTACHMENT_ORPHAN_GRACE are left to uploads in flight.
+    "attachments-purge-orphans": {
+        "task": "tracker.attachments_purge_orphans",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3600},
+    },
 }
 
 # Outgoing mail (reminders). The quickstart prints mail to the console instead (local.py).
