@@ -13,5 +13,4 @@ logger = logging.getLogger(__name__)
 def attachments_purge_orphans_task() -> None:
     """Remove evidence files left by uploads that never committed (scheduled nightly by Celery beat)."""
     sweep = attachment_orphans_purge()
-    if sweep.removed:
-        logger.info("removed %d orphaned attachment files", len(sweep.removed), extra={"files": sweep.removed})
+    logger.info("orphaned attachment files: %d removed", len(sweep.removed), extra={"files": sweep.removed})

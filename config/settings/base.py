@@ -11,6 +11,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from .logging import build_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 # Local state of the zero-setup mode (SQLite file, broker queue, uploads) lives here, out of git.
@@ -43,9 +45,15 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.reminders",
     "tracker.stats",
+    # The audit trail: PostgreSQL triggers (django-pgtrigger) copy every write into event tables (django-pghistory).
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the audit context cover everything after it, including the other middleware's logs.
+    "audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +66,11 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into our 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Trigger-based history: the triggers exist on PostgreSQL only (their migrations do nothing on SQLite, so the
+# zero-setup mode runs without an audit trail). Installed by migrations, never at the end of migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = False
+PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 
 ROOT_URLCONF = "config.urls"
 # Reference data (cities, units, the first batch) for `loaddata cities units reforms`.
@@ -234,12 +247,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rollout-tracker@loca
 # The address people open from a reminder.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000/admin/")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# JSON lines unless DEBUG (config/settings/logging.py); production.py inherits this and needs no logging of its own.
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = build_logging(fmt=env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json"), level=LOG_LEVEL)
+# The worker logs through LOGGING too (JSON, with the task's request id), instead of replacing the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Redis in production (shared by every web process, so throttling counts are global); a file cache otherwise.
 CACHES = {
