@@ -32,6 +32,9 @@ logconfig_dict = {
         "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
         "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
     },
+    # gunicorn merges this into its defaults, whose root logger names a "console" handler: name ours. Django's
+    # LOGGING takes the root logger over when the application loads.
+    "root": {"level": "INFO", "handlers": ["error"]},
     "loggers": {
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
