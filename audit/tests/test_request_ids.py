@@ -101,3 +101,14 @@ def test_a_task_enqueued_during_a_request_logs_with_that_requests_id(live):  # n
     assert line["request_id"] == "req-into-task-01"
     assert line["origin"] == "celery:tracker.attachments_purge_orphans"
     assert line["task_id"]
+
+
+def test_production_logs_json_lines_unless_debug(settings):
+    # base.py (and so production.py, which adds nothing) with DEBUG off, as the test settings are.
+    assert settings.DEBUG is False
+    handler = settings.LOGGING["handlers"]["console"]
+    assert handler["formatter"] == "json"
+    assert handler["filters"] == ["request_context"]
+    assert build_logging(fmt="text", level="INFO")["handlers"]["console"]["formatter"] == "text"
+    with pytest.raises(ValueError):
+        build_logging(fmt="xml", level="INFO")
