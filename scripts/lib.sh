@@ -76,3 +76,13 @@ port_check() {
 free_port() {
   "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# pg_bin TOOL: the directory of the newest PostgreSQL client TOOL (pg_dump, pg_restore, psql): Debian keeps them under
+# /usr/lib/postgresql/<version>/bin, and pg_dump must be at least as new as the server.
+pg_bin() {
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$found" ] || found="$(command -v "$1" || true)"
+  [ -n "$found" ] || die "$1 not found (Debian: apt-get install postgresql-client)"
+  dirname "$found"
+}

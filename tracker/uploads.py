@@ -5,7 +5,8 @@
 - Office Open XML (docx/xlsx/pptx) is a ZIP: its part names must include the main part of the kind it claims.
 - Office 97-2003 and WPS files (doc/xls/ppt, wps/et/dps) are OLE2 files: `olefile` lists their streams, which must
   include the main stream of that kind.
-Documents carrying VBA macros are refused in both formats: nobody needs macros to prove progress.
+Documents carrying VBA macros are refused in both formats: nobody needs macros to prove progress. PDFs with
+JavaScript or launch actions are refused too (pdf_checks).
 """
 
 import zipfile
@@ -17,6 +18,8 @@ import olefile
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+
+from .pdf_checks import check_pdf
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _HEAD_BYTES = 8192
@@ -113,6 +116,8 @@ def inspect_upload(upload: UploadedFile) -> Kind:
     elif found in ("zip", "docx", "xlsx", "pptx"):
         kind = _ooxml_kind(upload)
     elif found == "pdf":
+        upload.seek(0)
+        check_pdf(upload.read())
         kind = PDF
     elif found == "png":
         kind = PNG

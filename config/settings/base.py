@@ -11,6 +11,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from .logging import build_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 # Local state of the zero-setup mode (SQLite file, broker queue, uploads) lives here, out of git.
@@ -43,9 +45,15 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.reminders",
     "tracker.stats",
+    # The audit trail: PostgreSQL triggers (django-pgtrigger) copy every write into event tables (django-pghistory).
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the audit context cover everything after it, including the other middleware's logs.
+    "audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +66,11 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into our 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Trigger-based history: the triggers exist on PostgreSQL only (their migrations do nothing on SQLite, so the
+# zero-setup mode runs without an audit trail). Installed by migrations, never at the end of migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = False
+PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 
 ROOT_URLCONF = "config.urls"
 # Reference data (cities, units, the first batch) for `loaddata cities units reforms`.
@@ -122,6 +135,13 @@ STORAGES = {
 }
 # Uploaded evidence lives outside the web root and is served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Storage bounds of evidence files (each file is at most 20 MB, a report has at most 30): a unit cannot fill the
+# disk the whole province shares. Exceeding either answers 400 with the limit.
+ATTACHMENT_MAX_BYTES_PER_REPORT = env.int("ATTACHMENT_MAX_MB_PER_REPORT", default=200) * 1024 * 1024
+ATTACHMENT_MAX_BYTES_PER_UNIT = env.int("ATTACHMENT_MAX_MB_PER_UNIT", default=5 * 1024) * 1024 * 1024
+# Files without an attachment row (an upload whose transaction rolled back) are removed once older than this; an
+# upload still in flight has its file written and its row not yet committed.
+ATTACHMENT_ORPHAN_GRACE = timedelta(hours=env.int("ATTACHMENT_ORPHAN_GRACE_HOURS", default=2))
 
 # The sign-in page for every role (units/views.py): the admin's own admits staff only, and read-only API consumers,
 # who are not staff, open the dashboard too. Staff go on to the admin after signing in, everyone else here:
@@ -218,6 +238,13 @@ CELERY_BEAT_SCHEDULE = {
     # Statistics rollup: copies the reports written since the last run, so the API's figures are at most a minute
     # old (every answer says `as_of`). Safe to overlap: a second run finds the state row locked and skips.
     "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0, "options": {"expires": 55}},
+    # Orphaned evidence files (uploads whose transaction rolled back) removed nightly, when nobody uploads; files
+    # younger than ATTACHMENT_ORPHAN_GRACE are left to uploads in flight.
+    "attachments-purge-orphans": {
+        "task": "tracker.attachments_purge_orphans",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3600},
+    },
 }
 
 # Outgoing mail (reminders). The quickstart prints mail to the console instead (local.py).
@@ -231,12 +258,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rollout-tracker@loca
 # The address people open from a reminder; set-your-password links use its scheme and host.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000/admin/")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# JSON lines unless DEBUG (config/settings/logging.py); production.py inherits this and needs no logging of its own.
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = build_logging(fmt=env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json"), level=LOG_LEVEL)
+# The worker logs through LOGGING too (JSON, with the task's request id), instead of replacing the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Redis in production (shared by every web process, so throttling counts are global); a file cache otherwise.
 CACHES = {

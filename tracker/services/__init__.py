@@ -1,6 +1,6 @@
 """Writes on the tracker's models. Views and admin actions call these, never the models' save() directly."""
 
-from .attachments import MAX_ATTACHMENTS_PER_REPORT, attachment_add, attachment_delete
+from .attachments import MAX_ATTACHMENTS_PER_REPORT, attachment_add, attachment_delete, attachment_orphans_purge
 from .reports import (
     EDITABLE_FIELDS,
     CityLineInput,
@@ -18,6 +18,7 @@ __all__ = [
     "CityLineInput",
     "attachment_add",
     "attachment_delete",
+    "attachment_orphans_purge",
     "report_approve",
     "report_create",
     "report_return",

@@ -1,13 +1,22 @@
 """Evidence files: checked by content before anything is stored, written under MEDIA_ROOT with a random name."""
 
+import datetime
 import hashlib
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
 
 from ..exceptions import ReportStateConflict
 from ..models import Attachment, ProgressReport
@@ -57,6 +66,7 @@ def attachment_add(*, report: ProgressReport, user, file: UploadedFile) -> Attac
         raise ValidationError(
             {"file": _("A report may have at most %(limit)d attachments.") % {"limit": MAX_ATTACHMENTS_PER_REPORT}}
         )
+    _check_quota(report, size=file.size)
     attachment = Attachment(
         report=report,
         original_name=_safe_name(file.name),
@@ -77,6 +87,33 @@ def attachment_add(*, report: ProgressReport, user, file: UploadedFile) -> Attac
     return attachment
 
 
+def _stored_bytes(**filters) -> int:
+    return Attachment.objects.filter(**filters).aggregate(total=Sum("size"))["total"] or 0
+
+
+def _check_quota(report: ProgressReport, *, size: int) -> None:
+    """Refuse a file that would take its report or its unit over the storage allowed (settings)."""
+    per_report = settings.ATTACHMENT_MAX_BYTES_PER_REPORT
+    if _stored_bytes(report_id=report.pk) + size > per_report:
+        raise ValidationError(
+            {
+                "file": _("A report's attachments may take at most %(limit)s in all.")
+                % {"limit": filesizeformat(per_report)}
+            }
+        )
+    # Two uploads to different reports of one unit could both pass a sum read at once: the unit's row lock orders
+    # them (held to the end of this transaction, so the second sees the first's row).
+    Unit.objects.select_for_update().filter(pk=report.unit_id).first()
+    per_unit = settings.ATTACHMENT_MAX_BYTES_PER_UNIT
+    if _stored_bytes(report__unit_id=report.unit_id) + size > per_unit:
+        raise ValidationError(
+            {
+                "file": _("Your unit's attachments may take at most %(limit)s in all; remove old drafts' files first.")
+                % {"limit": filesizeformat(per_unit)}
+            }
+        )
+
+
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, user) -> None:
     """Remove an attachment of a draft or returned report; the file goes once the deletion is committed."""
@@ -84,3 +121,52 @@ def attachment_delete(*, attachment: Attachment, user) -> None:
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))
+
+
+@dataclass
+class OrphanSweep:
+    """What an orphan sweep found: files without an attachment row, and those it removed."""
+
+    found: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+ATTACHMENT_ROOT = "tracker/reports"
+
+
+def _stored_files(storage, directory: str):
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{directory}/{name}"
+    for sub in directories:
+        yield from _stored_files(storage, f"{directory}/{sub}")
+
+
+def attachment_orphans_purge(*, older_than: datetime.timedelta | None = None, dry_run: bool = False) -> OrphanSweep:
+    """Remove stored evidence files that no attachment row names.
+
+    They come from uploads whose transaction rolled back after the file was written (the request failed later, the
+    process died, the database went away): storage is not transactional. Files younger than `older_than` (default
+    settings.ATTACHMENT_ORPHAN_GRACE) are left alone, because an upload in flight has written its file and not yet
+    committed its row. Safe to run twice at once: deleting a missing file is a no-op.
+    """
+    grace = older_than if older_than is not None else settings.ATTACHMENT_ORPHAN_GRACE
+    storage = default_storage
+    cutoff = timezone.now() - grace
+    sweep = OrphanSweep()
+    known = set(Attachment.objects.values_list("file", flat=True))
+    for name in _stored_files(storage, ATTACHMENT_ROOT):
+        if name in known or storage.get_modified_time(name) > cutoff:
+            continue
+        # Asked again for this file alone: its row may have committed since `known` was read. A file older than
+        # the grace cannot belong to an upload still in flight, so no row now means it never committed.
+        if Attachment.objects.filter(file=name).exists():
+            continue
+        sweep.found.append(name)
+        if not dry_run:
+            storage.delete(name)
+            sweep.removed.append(name)
+    return sweep

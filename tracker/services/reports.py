@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -344,10 +344,31 @@ def _review(
     return report
 
 
+def _newer_approved_cities(report: ProgressReport) -> set[int]:
+    """Cities an approved report of a later period already speaks for: an older period's word must not undo it.
+
+    "Later" is by the period's start, then its end. Reports of the same period (a lead and its co-units) keep
+    the last-approval-wins rule: they describe the same moment.
+    """
+    period = report.period
+    later = Q(report__period__starts_on__gt=period.starts_on) | Q(
+        report__period__starts_on=period.starts_on, report__period__ends_on__gt=period.ends_on
+    )
+    lines = ReportCityLine.objects.filter(
+        later, report__reform_id=report.reform_id, report__state=ReportState.APPROVED
+    ).exclude(report_id=report.pk)
+    return set(lines.values_list("city_id", flat=True))
+
+
 def _apply_to_targets(report: ProgressReport, *, on) -> None:
     lines = {line.city_id: line for line in report.city_lines.all()}
-    targets = RolloutTarget.objects.select_for_update().filter(reform_id=report.reform_id, city_id__in=lines)
+    # The targets are locked before the newer approvals are read: a newer approval committing meanwhile holds
+    # these locks until it commits, so the read below (READ COMMITTED, a new statement) sees it.
+    targets = list(RolloutTarget.objects.select_for_update().filter(reform_id=report.reform_id, city_id__in=lines))
+    newer = _newer_approved_cities(report)
     for target in targets:
+        if target.city_id in newer:
+            continue
         line = lines[target.city_id]
         reason = line.note if line.status == TargetStatus.NOT_APPLICABLE else target.not_applicable_reason
         if target.status == line.status and target.not_applicable_reason == reason:

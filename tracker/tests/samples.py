@@ -17,6 +17,21 @@ def pdf() -> bytes:
     )
 
 
+def pdf_with(*objects: bytes, trailer: bytes = b"") -> bytes:
+    """A PDF whose catalog is object 1, with `objects` (numbered from 3) appended as they are given."""
+    body = b"".join(b"%d 0 obj\n" % (n + 3) + obj + b"\nendobj\n" for n, obj in enumerate(objects))
+    return (
+        b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" + body + b"trailer<</Root 1 0 R" + trailer + b">>\n%%EOF\n"
+    )
+
+
+def pdf_object_stream(content: bytes) -> bytes:
+    """An object stream (PDF 1.5+), Flate-compressed as writers make them, holding `content`."""
+    packed = zlib.compress(content)
+    return b"<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length %d>>stream\n" % len(packed) + packed + b"\nendstream"
+
+
 def png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

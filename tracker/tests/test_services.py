@@ -268,6 +268,56 @@ def test_approval_leaves_the_date_of_targets_whose_status_did_not_change(reporte
     assert (target.status, target.status_changed_on) == (TargetStatus.NOT_STARTED, datetime.date(2026, 1, 2))
 
 
+def _submitted_with(user, reform, period, status, *, make_report):
+    report = make_report(user, reform, period=period)
+    lines = [services.CityLineInput(city=t.city, status=status) for t in reform.targets.all()]
+    services.report_update(report=report, user=user, version=report.version, city_lines=lines)
+    return services.report_submit(report=report, user=user)
+
+
+def test_approving_an_older_periods_report_after_a_newer_one_keeps_the_newer_status(
+    reporter, office, reform_a, period, make_report
+):
+    october = ReportingPeriodFactory(
+        batch=period.batch,
+        code="2026-10",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2026, 10, 31),
+        due_on=datetime.date(2026, 11, 5),
+    )
+    older = _submitted_with(reporter, reform_a, october, TargetStatus.IN_PROGRESS, make_report=make_report)
+    newer = _submitted_with(reporter, reform_a, period, TargetStatus.DONE, make_report=make_report)
+
+    services.report_approve(report=newer, user=office)
+    services.report_approve(report=older, user=office)
+
+    statuses = set(RolloutTarget.objects.filter(reform=reform_a).values_list("status", flat=True))
+    assert statuses == {TargetStatus.DONE}
+    assert ProgressReport.objects.get(pk=older.pk).state == ReportState.APPROVED
+
+
+def test_approving_a_newer_periods_report_after_an_older_one_updates_the_status(
+    reporter, office, reform_a, period, make_report
+):
+    october = ReportingPeriodFactory(
+        batch=period.batch,
+        code="2026-10",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2026, 10, 31),
+        due_on=datetime.date(2026, 11, 5),
+    )
+    older = _submitted_with(reporter, reform_a, october, TargetStatus.IN_PROGRESS, make_report=make_report)
+    newer = _submitted_with(reporter, reform_a, period, TargetStatus.DONE, make_report=make_report)
+
+    services.report_approve(report=older, user=office)
+    assert set(RolloutTarget.objects.filter(reform=reform_a).values_list("status", flat=True)) == {
+        TargetStatus.IN_PROGRESS
+    }
+    services.report_approve(report=newer, user=office)
+
+    assert set(RolloutTarget.objects.filter(reform=reform_a).values_list("status", flat=True)) == {TargetStatus.DONE}
+
+
 def test_only_the_office_approves_or_returns(reporter, manager, reform_a, make_report):
     report = make_report(reporter, reform_a, state=ReportState.SUBMITTED)
 
