@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.health import health
 from units.api.views import TokenObtainView
 
 urlpatterns = [
+    # Answered by config.health.HealthCheckMiddleware before this; routed too so reverse("health") works.
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("units.urls")),

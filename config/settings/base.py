@@ -19,7 +19,10 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A developer's .env fills in what the shell did not set. The container image sets DJANGO_READ_DOT_ENV=false: there
+# the environment comes from compose (env_file) or the orchestrator only, never from a file baked into the image.
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id and the audit context cover everything after it, including the other middleware's logs.
     "audit.middleware.RequestContextMiddleware",
+    # Before the SSL redirect and the Host check: /health/ answers plain HTTP probes (see config/health.py).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -226,9 +231,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# config.health is no app: its heartbeat task is registered here.
+CELERY_IMPORTS = ["config.health"]
 if REDIS_URL:
     # Unacknowledged tasks come back after this; every countdown (reminder retries ≤ 10 min) stays below it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# /health/ reports the worker down when its last heartbeat is older than HEALTH_HEARTBEAT_MAX_AGE seconds.
+HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=30.0)
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=120)
 
 # The one beat schedule of the service.
 CELERY_BEAT_SCHEDULE = {
@@ -244,6 +255,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.attachments_purge_orphans",
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 3600},
+    },
+    # Worker heartbeat read by /health/: proves beat, the broker and a worker all move. Expires before the next one,
+    # so a worker coming back after an outage runs one heartbeat, not a backlog.
+    "health-heartbeat": {
+        "task": "health.heartbeat",
+        "schedule": HEALTH_HEARTBEAT_SECONDS,
+        "options": {"expires": HEALTH_HEARTBEAT_SECONDS * 0.9},
     },
 }
 
