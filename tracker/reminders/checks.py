@@ -1,7 +1,7 @@
 """System check: warn while the service works from provisional calendar data for a year."""
 
 from django.core import checks
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,11 +24,23 @@ def bilingual_provisional_year_message(years: list[int]) -> str:
     return " / ".join(texts)
 
 
+def _tables_exist() -> bool:
+    from tracker.models import ReportingPeriod
+
+    from .models import CalendarDay, CalendarYear
+
+    needed = {model._meta.db_table for model in (CalendarDay, CalendarYear, ReportingPeriod)}
+    return needed <= set(connection.introspection.table_names())
+
+
 @checks.register()
 def check_calendar_years(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
     # Not a database-tagged check: `manage.py check`, runserver and migrate must all say the same. It reads two
-    # small tables; without a database (an image being built, tables not migrated yet) it says nothing.
+    # small tables; without a database (an image being built, tables not migrated yet) it says nothing. The tables
+    # are looked up first so that a migrate on an empty PostgreSQL database leaves no error in the server's log.
     try:
+        if not _tables_exist():
+            return []
         years = years_needing_official_days(timezone.localdate())
     except DatabaseError:
         return []
