@@ -200,9 +200,10 @@ class ReformAdmin(units_admin.OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, adm
     def target_count(self, obj: Reform) -> int:
         return obj.target_count
 
-    @admin.display(description=_("cities done"), ordering="done_count")
-    def done_count(self, obj: Reform) -> int:
-        return obj.done_count
+    @admin.display(description=_("done / applicable cities"), ordering="done_count")
+    def done_count(self, obj: Reform) -> str:
+        # Out of the applicable targets, as on the dashboard and in the ledger.
+        return f"{obj.done_count} / {obj.applicable_count}"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -397,7 +397,7 @@ def test_the_admin_speaks_chinese_by_default(admin_client_for, office, unit_a):
     content = admin_client_for(office).get(CHANGELIST).content.decode()
     assert "山东自贸试验区制度创新成果复制推广跟踪" in content
     assert "选择 改革事项 来修改" in content
-    for label in ("牵头单位", "推广城市数", "已完成城市数", "需核实", "改革试点经验", "全省", "推广范围"):
+    for label in ("牵头单位", "推广城市数", "已完成/适用城市", "需核实", "改革试点经验", "全省", "推广范围"):
         assert label in content, label
     assert "Select reform to change" not in content
 
@@ -408,7 +408,13 @@ def test_the_admin_speaks_english_with_the_language_cookie(admin_client_for, off
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     content = client.get(CHANGELIST).content.decode()
     assert "Select reform to change" in content
-    for label in ("Lead unit", "Target cities", "Cities done", "Reform pilot experience", "Whole province"):
+    for label in (
+        "Lead unit",
+        "Target cities",
+        "Done / applicable cities",
+        "Reform pilot experience",
+        "Whole province",
+    ):
         assert label in content, label
     assert "牵头单位" not in content
 

@@ -23,18 +23,21 @@ from django.utils.translation import gettext_lazy as _
 from reforms.choices import TargetStatus
 from reforms.models import Reform
 from units.admin import OutOfScopeIs404Mixin
-from units.models import Unit
 from units.roles import is_office, unit_ids_of
 
 from .. import services
 from ..choices import ReportState
 from ..exceptions import ReportError
-from ..models import NARRATIVE_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine, ReportingPeriod
+from ..models import NARRATIVE_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine
 from .actions import ReviewActionsMixin
-from .display import person, state_badge
+from .display import person, phone_list_context, state_badge
+from .filing import add_page_initial, period_choices, unit_choices
 from .filters import ReportStateFilter, review_queue_shown
 from .forms import CityLineFormSet, ProgressReportForm, UploadFormSet
 from .inlines import AttachmentInline, CityLineInline, RevisionInline, TransitionInline, UploadInline
+from .review_facts import review_facts
+
+APPLICABLE_STATUSES = [s for s in TargetStatus.values if s != TargetStatus.NOT_APPLICABLE]
 
 # Shown on the form under "<label>: message" when a service refuses a value the page has no field for.
 ERROR_LABELS = {
@@ -121,7 +124,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             .get_queryset(request)
             .for_user(request.user)
             .annotate(
-                line_count=count_of(ReportCityLine),
+                # Done out of the applicable lines, as the statistics count (definitions.py, completion_rate).
+                line_count=count_of(ReportCityLine, status__in=APPLICABLE_STATUSES),
                 done_count=count_of(ReportCityLine, status=TargetStatus.DONE),
                 file_count=count_of(Attachment),
             )
@@ -202,11 +206,9 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             kwargs["queryset"] = Reform.objects.for_user(user)
             kwargs["help_text"] = _("The reforms your unit is responsible for. Choosing one lists its target cities.")
         elif db_field.name == "unit":
-            kwargs["queryset"] = Unit.objects.filter(pk__in=unit_ids_of(user))
+            kwargs["queryset"] = unit_choices(request)
         elif db_field.name == "period":
-            kwargs["queryset"] = ReportingPeriod.objects.filter(
-                batch__in=Reform.objects.for_user(user).values("batch")
-            ).select_related("batch")
+            kwargs["queryset"] = period_choices(request)
             kwargs["help_text"] = _("A period of the reform's batch.")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -214,14 +216,14 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("work_done", "problems", "next_steps") and formfield is not None:
             formfield.widget.attrs.update(rows=5, maxlength=NARRATIVE_MAX_LENGTH)
+        if db_field.name in ("reform", "unit", "period") and formfield is not None:
+            # A reporter picks from these; links to view or add one beside each are clutter, the more on a phone.
+            for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+                setattr(formfield.widget, flag, False)
         return formfield
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        units = unit_ids_of(request.user)
-        if "unit" not in initial and len(units) == 1:
-            initial["unit"] = units[0]
-        return initial
+        return add_page_initial(request, super().get_changeform_initial_data(request))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -247,6 +249,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             context["review_url"] = reverse("admin:tracker_progressreport_review", args=[obj.pk])
             # The comment typed before a refused review comes back, see review_view().
             context["review_comment_value"] = request.session.pop(self._comment_key(obj), "")
+            context["review_facts"] = review_facts(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Saving through the services
@@ -365,7 +368,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     def progress(self, obj: ProgressReport) -> str:
         return f"{obj.get_status_display()} · {obj.percent}%"
 
-    @admin.display(description=_("cities done"), ordering="done_count")
+    @admin.display(description=_("done / applicable cities"), ordering="done_count")
     def cities_done(self, obj: ProgressReport) -> str:
         return f"{obj.done_count} / {obj.line_count}"
 
@@ -382,7 +385,15 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         return person(obj.reviewer)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
+        extra_context = {
+            **phone_list_context(
+                self,
+                request,
+                hidden=["reform_code", "progress", "attachment_count", "updated_at"],
+                unlabelled=["reform_title", "state_badge"],
+            ),
+            **(extra_context or {}),
+        }
         if review_queue_shown(request):
             extra_context.setdefault("title", gettext("Reports waiting for review, oldest first"))
         return super().changelist_view(request, extra_context)

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tracker.admin.display import phone_list_context
 from units.roles import is_office
 
 from . import services
@@ -156,6 +157,7 @@ class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
     search_fields = ["reform__code", "reform__title", "unit__name"]
     date_hierarchy = "due_on"
     actions = ["remind_now"]
+    change_list_template = "reminders/admin/obligation_change_list.html"
 
     def get_queryset(self, request):
         # Both columns from one GROUP BY: no query per row.
@@ -179,6 +181,13 @@ class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
     @admin.display(description=_("reform"), ordering="reform__code")
     def reform_code(self, obj: Obligation) -> str:
         return f"{obj.reform.code} {obj.reform.title}"
+
+    def changelist_view(self, request, extra_context=None):
+        # At a phone's width: cards with the reform, unit, period and due date (admin/tracker/includes/...).
+        phone = phone_list_context(
+            self, request, hidden=["met_at", "cycle", "last_reminded"], unlabelled=["reform_code"]
+        )
+        return super().changelist_view(request, {**phone, **(extra_context or {})})
 
     @admin.display(description=_("reminders sent"), ordering="reminder_count")
     def reminder_count(self, obj: Obligation) -> int:
