@@ -126,6 +126,9 @@ def test_a_reporter_files_reads_the_return_and_resubmits_on_a_phone(
         # Typing in the note scrolls nothing sideways: the city and the status are still where they were.
         assert page.evaluate("window.scrollX") == 0
         assert_inside_the_width(page, city)
+        # The file field offers what the check accepts: a phone then offers its camera (JPEG) and its documents.
+        accept = page.locator("#id_uploads-0-upload").get_attribute("accept").split(",")
+        assert {".jpg", ".jpeg", ".png", ".pdf", ".docx"} <= set(accept)
         page.locator("#id_uploads-0-upload").set_input_files(
             files=[{"name": "现场照片.pdf", "mimeType": "application/pdf", "buffer": PDF}]
         )
