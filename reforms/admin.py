@@ -345,6 +345,7 @@ class CityWithTargetsAdmin(units_admin.CityAdmin):
             .annotate(
                 target_count=Count("targets", filter=mine),
                 done_count=Count("targets", filter=mine & Q(targets__status=TargetStatus.DONE)),
+                applicable_count=Count("targets", filter=mine & ~Q(targets__status=TargetStatus.NOT_APPLICABLE)),
             )
         )
 
@@ -352,6 +353,7 @@ class CityWithTargetsAdmin(units_admin.CityAdmin):
     def target_count(self, obj: City) -> int:
         return obj.target_count
 
-    @admin.display(description=_("reforms done"), ordering="done_count")
-    def done_count(self, obj: City) -> int:
-        return obj.done_count
+    @admin.display(description=_("done / applicable reforms"), ordering="done_count")
+    def done_count(self, obj: City) -> str:
+        # Out of the applicable targets, as on the dashboard and in the ledger.
+        return f"{obj.done_count} / {obj.applicable_count}"

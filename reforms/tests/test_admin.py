@@ -473,9 +473,18 @@ def test_the_city_page_lists_only_the_reforms_the_user_may_see(admin_client_for,
     city = CityFactory()
     RolloutTargetFactory(reform=reform_of(unit_a, title="本单位事项"), city=city, status=TargetStatus.DONE)
     RolloutTargetFactory(reform=reform_of(unit_b, title="他单位事项"), city=city)
+    RolloutTargetFactory(
+        reform=reform_of(unit_a, title="本单位不适用事项"),
+        city=city,
+        status=TargetStatus.NOT_APPLICABLE,
+        not_applicable_reason="本市无此业务",
+    )
     client = admin_client_for(reporter)
     content = client.get(reverse("admin:units_city_change", args=[city.pk])).content.decode()
     assert "本单位事项" in content
     assert "他单位事项" not in content
-    row = client.get(reverse("admin:units_city_changelist")).context["cl"].result_list[0]
-    assert (row.target_count, row.done_count) == (1, 1)
+    response = client.get(reverse("admin:units_city_changelist"))
+    row = response.context["cl"].result_list[0]
+    assert (row.target_count, row.done_count, row.applicable_count) == (2, 1, 1)
+    # Done out of the applicable ones (the not-applicable reform left out), as everywhere.
+    assert "1 / 1" in response.content.decode()
