@@ -125,6 +125,8 @@ class ResponsibilityFormSet(BaseInlineFormSet):
 
 
 class ResponsibilityInline(NoRelatedEditLinksMixin, admin.TabularInline):
+    # A card per row at a phone's width (templates/admin/includes/inline_cards.html).
+    template = "admin/edit_inline/tabular_cards.html"
     model = Responsibility
     formset = ResponsibilityFormSet
     fields = ["position", "unit", "role"]
@@ -137,6 +139,8 @@ class ResponsibilityInline(NoRelatedEditLinksMixin, admin.TabularInline):
 
 
 class RolloutTargetInline(NoRelatedEditLinksMixin, admin.TabularInline):
+    # A card per row at a phone's width (templates/admin/includes/inline_cards.html).
+    template = "admin/edit_inline/tabular_cards.html"
     model = RolloutTarget
     fields = ["city", "status", "status_changed_on", "not_applicable_reason"]
     autocomplete_fields = ["city"]

@@ -22,7 +22,7 @@ from .display import person, state_badge
 from .forms import CityLineForm, CityLineFormSet, UploadForm, UploadFormSet
 
 # Tables on a desktop, a card per row at a phone's width (the cells carry their column's name).
-CARDS_TEMPLATE = "admin/tracker/edit_inline/tabular_cards.html"
+CARDS_TEMPLATE = "admin/edit_inline/tabular_cards.html"
 
 
 def report_editable(request, report) -> bool:
