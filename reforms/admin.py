@@ -125,6 +125,8 @@ class ResponsibilityFormSet(BaseInlineFormSet):
 
 
 class ResponsibilityInline(NoRelatedEditLinksMixin, admin.TabularInline):
+    # A card per row at a phone's width (templates/admin/includes/inline_cards.html).
+    template = "admin/edit_inline/tabular_cards.html"
     model = Responsibility
     formset = ResponsibilityFormSet
     fields = ["position", "unit", "role"]
@@ -137,6 +139,8 @@ class ResponsibilityInline(NoRelatedEditLinksMixin, admin.TabularInline):
 
 
 class RolloutTargetInline(NoRelatedEditLinksMixin, admin.TabularInline):
+    # A card per row at a phone's width (templates/admin/includes/inline_cards.html).
+    template = "admin/edit_inline/tabular_cards.html"
     model = RolloutTarget
     fields = ["city", "status", "status_changed_on", "not_applicable_reason"]
     autocomplete_fields = ["city"]
@@ -200,9 +204,10 @@ class ReformAdmin(units_admin.OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, adm
     def target_count(self, obj: Reform) -> int:
         return obj.target_count
 
-    @admin.display(description=_("cities done"), ordering="done_count")
-    def done_count(self, obj: Reform) -> int:
-        return obj.done_count
+    @admin.display(description=_("done / applicable cities"), ordering="done_count")
+    def done_count(self, obj: Reform) -> str:
+        # Out of the applicable targets, as on the dashboard and in the ledger.
+        return f"{obj.done_count} / {obj.applicable_count}"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -344,6 +349,7 @@ class CityWithTargetsAdmin(units_admin.CityAdmin):
             .annotate(
                 target_count=Count("targets", filter=mine),
                 done_count=Count("targets", filter=mine & Q(targets__status=TargetStatus.DONE)),
+                applicable_count=Count("targets", filter=mine & ~Q(targets__status=TargetStatus.NOT_APPLICABLE)),
             )
         )
 
@@ -351,6 +357,7 @@ class CityWithTargetsAdmin(units_admin.CityAdmin):
     def target_count(self, obj: City) -> int:
         return obj.target_count
 
-    @admin.display(description=_("reforms done"), ordering="done_count")
-    def done_count(self, obj: City) -> int:
-        return obj.done_count
+    @admin.display(description=_("done / applicable reforms"), ordering="done_count")
+    def done_count(self, obj: City) -> str:
+        # Out of the applicable targets, as on the dashboard and in the ledger.
+        return f"{obj.done_count} / {obj.applicable_count}"

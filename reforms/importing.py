@@ -29,6 +29,9 @@ REFORM_COLUMNS = (
     Column("units", gettext_lazy("responsible units"), ("负责单位",)),
     Column("scope", gettext_lazy("promotion scope"), ("推广范围",)),
     Column("uncertain", gettext_lazy("verification note"), ("待核实", "待核实说明", "存疑说明"), required=False),
+    # The note in Chinese for the office, where `uncertain` holds a reconstruction note in another language (the
+    # seed table's English OCR notes, kept for the repository's docs): when given, it is the note that is stored.
+    Column("note_zh", gettext_lazy("verification note (Chinese)"), ("核实说明",), required=False),
 )
 
 # Separators seen between unit names: the table's 、, Chinese and ASCII commas and semicolons, line breaks typed in
@@ -78,6 +81,7 @@ class ReformRow:
     units_unknown: bool = False
     title_certain: bool = True
     uncertain: str = ""
+    note_zh: str = ""
 
     def code(self, batch_code: str) -> str:
         prefix = "p" if self.category == Category.PILOT else "b"
@@ -85,11 +89,20 @@ class ReformRow:
 
     @property
     def needs_verification(self) -> bool:
-        return bool(not self.title_certain or self.uncertain or self.units_unknown or self.scope == Scope.UNVERIFIED)
+        return bool(
+            not self.title_certain
+            or self.uncertain
+            or self.note_zh
+            or self.units_unknown
+            or self.scope == Scope.UNVERIFIED
+        )
 
     @property
     def verification_note(self) -> str:
-        """The table's own note, verbatim; a generated one only when the table flags a doubt without a note."""
+        """The table's own note, verbatim (its Chinese note if it has one); a generated one only when the table flags
+        a doubt without a note."""
+        if self.note_zh:
+            return self.note_zh
         if self.uncertain or not self.needs_verification:
             return self.uncertain
         reasons = []
@@ -167,6 +180,7 @@ def reform_rows_parse(table: Table, *, units: UnitIndex | None = None) -> list[R
 
         if len(issues) == problems_before:
             uncertain = cells.get("uncertain", "")
+            note_zh = cells.get("note_zh", "")
             rows.append(
                 ReformRow(
                     row=row,
@@ -180,6 +194,7 @@ def reform_rows_parse(table: Table, *, units: UnitIndex | None = None) -> list[R
                     units_unknown=units_unknown,
                     title_certain=title_certain,
                     uncertain="" if uncertain.strip().lower() in NO_NOTE_MARKERS else uncertain,
+                    note_zh="" if note_zh.strip().lower() in NO_NOTE_MARKERS else note_zh.strip(),
                 )
             )
     if issues:

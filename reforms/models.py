@@ -40,6 +40,8 @@ class ReformQuerySet(models.QuerySet):
         return self.annotate(
             target_count=Count("targets", distinct=True),
             done_count=Count("targets", filter=Q(targets__status=TargetStatus.DONE), distinct=True),
+            # Done is counted out of these everywhere it is shown as a fraction (stats definitions: completion_rate).
+            applicable_count=Count("targets", filter=~Q(targets__status=TargetStatus.NOT_APPLICABLE), distinct=True),
         )
 
 

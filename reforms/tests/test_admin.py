@@ -397,7 +397,7 @@ def test_the_admin_speaks_chinese_by_default(admin_client_for, office, unit_a):
     content = admin_client_for(office).get(CHANGELIST).content.decode()
     assert "山东自贸试验区制度创新成果复制推广跟踪" in content
     assert "选择 改革事项 来修改" in content
-    for label in ("牵头单位", "推广城市数", "已完成城市数", "需核实", "改革试点经验", "全省", "推广范围"):
+    for label in ("牵头单位", "推广城市数", "已完成/适用城市", "需核实", "改革试点经验", "全省", "推广范围"):
         assert label in content, label
     assert "Select reform to change" not in content
 
@@ -408,7 +408,13 @@ def test_the_admin_speaks_english_with_the_language_cookie(admin_client_for, off
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     content = client.get(CHANGELIST).content.decode()
     assert "Select reform to change" in content
-    for label in ("Lead unit", "Target cities", "Cities done", "Reform pilot experience", "Whole province"):
+    for label in (
+        "Lead unit",
+        "Target cities",
+        "Done / applicable cities",
+        "Reform pilot experience",
+        "Whole province",
+    ):
         assert label in content, label
     assert "牵头单位" not in content
 
@@ -467,9 +473,18 @@ def test_the_city_page_lists_only_the_reforms_the_user_may_see(admin_client_for,
     city = CityFactory()
     RolloutTargetFactory(reform=reform_of(unit_a, title="本单位事项"), city=city, status=TargetStatus.DONE)
     RolloutTargetFactory(reform=reform_of(unit_b, title="他单位事项"), city=city)
+    RolloutTargetFactory(
+        reform=reform_of(unit_a, title="本单位不适用事项"),
+        city=city,
+        status=TargetStatus.NOT_APPLICABLE,
+        not_applicable_reason="本市无此业务",
+    )
     client = admin_client_for(reporter)
     content = client.get(reverse("admin:units_city_change", args=[city.pk])).content.decode()
     assert "本单位事项" in content
     assert "他单位事项" not in content
-    row = client.get(reverse("admin:units_city_changelist")).context["cl"].result_list[0]
-    assert (row.target_count, row.done_count) == (1, 1)
+    response = client.get(reverse("admin:units_city_changelist"))
+    row = response.context["cl"].result_list[0]
+    assert (row.target_count, row.done_count, row.applicable_count) == (2, 1, 1)
+    # Done out of the applicable ones (the not-applicable reform left out), as everywhere.
+    assert "1 / 1" in response.content.decode()

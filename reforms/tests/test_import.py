@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,18 @@ def test_doubtful_rows_need_verification_and_keep_their_note_verbatim(reference,
     # title_certain=no without a note: a generated note says what to check.
     assert flags["sdftz-1-b01"] is True and notes["sdftz-1-b01"]
     assert (flags["sdftz-1-b02"], notes["sdftz-1-b02"]) == (True, "title: 粮 read as 银")
+
+
+def test_a_chinese_note_column_is_the_note_stored_and_the_other_note_is_left_out(reference, tmp_path):
+    notes_zh = ["", "none", "", "请对照纸质原件补全标题前半部分。"]
+    rows = [[*row, note] for row, note in zip(ROWS, notes_zh, strict=True)]
+    reform_import(file=write_csv(tmp_path / "t.csv", rows=rows, header=[*HEADER, "note_zh"]))
+    notes = dict(Reform.objects.values_list("code", "verification_note"))
+
+    assert notes["sdftz-1-b02"] == "请对照纸质原件补全标题前半部分。"
+    # Without a Chinese note, a row keeps the table's own note (or the generated one) as before.
+    assert notes["sdftz-1-p02"] == ""
+    assert notes["sdftz-1-b01"]
 
 
 def test_whole_province_reforms_target_every_city_and_the_others_none(reference, tmp_path):
@@ -406,10 +419,15 @@ def test_the_seed_imports_to_what_the_fixtures_hold(db):
     call_command("import_reforms", str(SEED / "reforms.csv"), stdout=io.StringIO())
 
     with open(SEED / "reforms.csv", encoding="utf-8") as seed:
-        notes = {(row["section"], int(row["number"])): row["uncertain"] for row in csv.DictReader(seed)}
+        seed_rows = {(row["section"], int(row["number"])): row for row in csv.DictReader(seed)}
     for reform in Reform.objects.all():
-        note = notes[(reform.category, reform.number)]
-        assert reform.verification_note == ("" if note == "none" else note)
+        row = seed_rows[(reform.category, reform.number)]
+        # The office reads the Chinese note; the English reconstruction note stays in the seed and the docs.
+        assert reform.verification_note == row["note_zh"]
+        assert bool(row["note_zh"]) == (row["uncertain"] != "none")
+        assert not re.search(r"[A-Za-z]{5,}", reform.verification_note), reform.verification_note
+        assert reform.needs_verification == (row["uncertain"] != "none" or row["title_certain"] == "no")
+    assert Reform.objects.exclude(verification_note="").count() == 36
     fixture = {
         o["fields"]["code"]: o["fields"]
         for o in json.loads((FIXTURES / "reforms.json").read_text("utf-8"))

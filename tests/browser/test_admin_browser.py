@@ -14,6 +14,8 @@ from units.choices import UnitKind
 from units.services import GROUP_PERMISSIONS
 from units.tests.factories import CityFactory, UnitFactory, make_office_user, make_unit_user
 
+from .phone import PHONE, assert_above_the_fold, assert_fits_the_width, assert_inside_the_width, assert_tap_target
+
 PASSWORD = "pass-1234-word"  # UserFactory's password
 
 
@@ -155,3 +157,33 @@ def test_the_role_groups_are_back_after_the_flush_between_live_server_tests(tran
         group = Group.objects.get(name=name)
         held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
         assert held == set(perms), name
+
+
+@pytest.mark.browser
+def test_the_reform_pages_fit_a_phone(browser, live_server, sign_in, first_batch, artifacts_dir):
+    make_office_user(username="office_phone")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        sign_in(page, "office_phone", PASSWORD)
+        page.goto(f"{live_server.url}/admin/reforms/reform/")
+        expect(result_rows(page)).to_have_count(3)
+        assert_fits_the_width(page)
+        page.screenshot(path=artifacts_dir / "phone-reform-list.png", full_page=True)
+
+        # The office edits a reform: its units and its 16 (here 3) target cities as cards, not a wide table.
+        page.goto(f"{live_server.url}/admin/reforms/reform/{first_batch['window'].pk}/change/")
+        expect(page.locator("#targets-group tr.form-row.has_original")).to_have_count(3)
+        assert_fits_the_width(page)
+        status = page.locator("#id_targets-1-status")
+        assert_inside_the_width(page, status)
+        assert_tap_target(status)
+        page.screenshot(path=artifacts_dir / "phone-reform-change.png", full_page=True)
+
+        # The note to verify, in Chinese, first on the page.
+        page.goto(f"{live_server.url}/admin/reforms/reform/{first_batch['arbitration'].pk}/change/")
+        assert_above_the_fold(page, page.locator("#verification-note"))
+        assert_fits_the_width(page)
+        page.screenshot(path=artifacts_dir / "phone-reform-to-verify.png")
+    finally:
+        context.close()

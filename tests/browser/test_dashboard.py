@@ -73,9 +73,11 @@ def test_the_dashboard_shows_the_apis_figures_and_its_filters_work(page, live_se
     missing = api(page, live_server, "missing-reports/")
     expect(page.locator("#missing-reports tbody tr")).to_have_count(missing["count"])
     units = api(page, live_server, "units/")
-    expect(page.locator("#units g.bar")).to_have_count(units["count"])
-    trend = api(page, live_server, "trend/")
-    expect(page.locator("#trend circle")).to_have_count(len(trend["points"]))
+    expect(page.locator("#units li.bar")).to_have_count(units["count"])
+    # The trend starts on the day the first batch was issued, not with the current month.
+    trend = api(page, live_server, "trend/?date_from=2026-03-01")
+    expect(page.locator("#trend svg.trend-wide circle")).to_have_count(len(trend["points"]))
+    assert len(trend["points"]) == 9  # March to November
     page.screenshot(path=artifacts_dir / "dashboard.png", full_page=True)
 
     page.locator("select[name=category]").select_option("pilot")
@@ -112,7 +114,7 @@ def test_a_unit_reporter_sees_only_their_units_figures(page, live_server, sign_i
     assert overview["figures"]["reforms"] == 2
     assert overview["figures"]["reports_due"] == 2
     assert_page_matches(page, overview)
-    expect(page.locator("#units g.bar")).to_have_count(1)
+    expect(page.locator("#units li.bar")).to_have_count(1)
     expect(page.locator("#units")).to_contain_text("省测试丙厅")
     expect(page.locator("select[name=unit_id] option")).to_have_count(2)  # "all my units" and their one unit
     page.screenshot(path=artifacts_dir / "dashboard-unit.png", full_page=True)

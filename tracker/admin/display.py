@@ -1,5 +1,6 @@
 """Small pieces of HTML the report pages share."""
 
+from django.contrib.admin.utils import label_for_field
 from django.utils.html import format_html
 
 from ..choices import ReportState
@@ -20,3 +21,14 @@ def person(user) -> str:
     if user is None:
         return "-"
     return user.get_full_name() or user.get_username()
+
+
+def phone_list_context(model_admin, request, *, hidden: list[str], unlabelled: list[str]) -> dict:
+    """What admin/tracker/includes/changelist_styles.html needs to show a list as cards at a phone's width: the
+    columns to hide there, and the label of each other column (those in `unlabelled` speak for themselves)."""
+    labels = {}
+    for name in model_admin.get_list_display(request):
+        if name in hidden or name in unlabelled or name == "action_checkbox":
+            continue
+        labels[name] = str(label_for_field(name, model_admin.model, model_admin))
+    return {"phone_hidden": hidden, "phone_labels": labels}

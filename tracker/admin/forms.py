@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import COMMENT_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine
 from ..services import CityLineInput
-from ..uploads import inspect_upload
+from ..uploads import ACCEPTED_EXTENSIONS, inspect_upload
 
 
 class ProgressReportForm(forms.ModelForm):
@@ -83,6 +83,11 @@ class UploadForm(forms.ModelForm):
         label=_("file"),
         required=False,
         help_text=_("PDF, Word, Excel, PowerPoint, WPS, PNG or JPEG; at most 20 MB."),
+        # The accepted types, so that a phone offers its files and its camera (a photo is a JPEG) and nothing the
+        # check would refuse; the check itself (inspect_upload) stays the judge.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(sorted(f".{extension}" for extension in ACCEPTED_EXTENSIONS))}
+        ),
     )
 
     class Meta:

@@ -21,6 +21,9 @@ from ..services import MAX_ATTACHMENTS_PER_REPORT
 from .display import person, state_badge
 from .forms import CityLineForm, CityLineFormSet, UploadForm, UploadFormSet
 
+# Tables on a desktop, a card per row at a phone's width (the cells carry their column's name).
+CARDS_TEMPLATE = "admin/edit_inline/tabular_cards.html"
+
 
 def report_editable(request, report) -> bool:
     """The add page (report None) is open to members of a unit; a report, while it is editable by the user."""
@@ -40,6 +43,8 @@ def reform_of_add_page(request) -> Reform | None:
 class ReadOnlyInline(admin.TabularInline):
     """History rows: shown with an existing report, never added, changed or deleted in the admin."""
 
+    template = CARDS_TEMPLATE
+
     extra = 0
     can_delete = False
     shown_on_add_page = False
@@ -55,6 +60,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class CityLineInline(admin.TabularInline):
+    template = CARDS_TEMPLATE
     model = ReportCityLine
     form = CityLineForm
     formset = CityLineFormSet
@@ -129,6 +135,8 @@ class CityLineInline(admin.TabularInline):
 class AttachmentInline(admin.TabularInline):
     """The evidence already stored: a download link per file, and removal while the report is editable."""
 
+    template = CARDS_TEMPLATE
+
     model = Attachment
     fields = ["download", "kind", "size_display", "uploaded_by_name", "uploaded_at"]
     readonly_fields = fields
@@ -172,6 +180,8 @@ class AttachmentInline(admin.TabularInline):
 
 class UploadInline(admin.TabularInline):
     """Empty file fields for new evidence, only while the report is editable; attachment_add() stores each file."""
+
+    template = CARDS_TEMPLATE
 
     model = Attachment
     form = UploadForm

@@ -17,24 +17,29 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reforms.choices import TargetStatus
 from reforms.models import Reform
 from units.admin import OutOfScopeIs404Mixin
-from units.models import Unit
 from units.roles import is_office, unit_ids_of
 
 from .. import services
 from ..choices import ReportState
 from ..exceptions import ReportError
-from ..models import NARRATIVE_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine, ReportingPeriod
+from ..models import NARRATIVE_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine
 from .actions import ReviewActionsMixin
-from .display import person, state_badge
+from .display import person, phone_list_context, state_badge
+from .filing import add_page_initial, period_choices, unit_choices
 from .filters import ReportStateFilter, review_queue_shown
 from .forms import CityLineFormSet, ProgressReportForm, UploadFormSet
 from .inlines import AttachmentInline, CityLineInline, RevisionInline, TransitionInline, UploadInline
+from .review_facts import review_facts
+
+APPLICABLE_STATUSES = [s for s in TargetStatus.values if s != TargetStatus.NOT_APPLICABLE]
 
 # Shown on the form under "<label>: message" when a service refuses a value the page has no field for.
 ERROR_LABELS = {
@@ -88,8 +93,9 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     # The model's version is not editable, so a form may not list it; the form's hidden field of that name carries
     # the version the page was loaded at.
     exclude = ["version"]
+    # Narrow enough for the ~790 px the admin's sidebars leave at 1440 px (changelist_styles.html): the reform's
+    # code rides under its name, the submission time is written compactly.
     list_display = [
-        "reform_code",
         "reform_title",
         "unit",
         "period",
@@ -97,10 +103,9 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         "progress",
         "cities_done",
         "attachment_count",
-        "submitted_at",
-        "updated_at",
+        "submitted",
     ]
-    list_display_links = ["reform_code", "reform_title"]
+    list_display_links = ["reform_title"]
     list_filter = [
         ReportStateFilter,
         ("period", admin.RelatedOnlyFieldListFilter),
@@ -121,7 +126,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             .get_queryset(request)
             .for_user(request.user)
             .annotate(
-                line_count=count_of(ReportCityLine),
+                # Done out of the applicable lines, as the statistics count (definitions.py, completion_rate).
+                line_count=count_of(ReportCityLine, status__in=APPLICABLE_STATUSES),
                 done_count=count_of(ReportCityLine, status=TargetStatus.DONE),
                 file_count=count_of(Attachment),
             )
@@ -202,11 +208,9 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             kwargs["queryset"] = Reform.objects.for_user(user)
             kwargs["help_text"] = _("The reforms your unit is responsible for. Choosing one lists its target cities.")
         elif db_field.name == "unit":
-            kwargs["queryset"] = Unit.objects.filter(pk__in=unit_ids_of(user))
+            kwargs["queryset"] = unit_choices(request)
         elif db_field.name == "period":
-            kwargs["queryset"] = ReportingPeriod.objects.filter(
-                batch__in=Reform.objects.for_user(user).values("batch")
-            ).select_related("batch")
+            kwargs["queryset"] = period_choices(request)
             kwargs["help_text"] = _("A period of the reform's batch.")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -214,14 +218,14 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("work_done", "problems", "next_steps") and formfield is not None:
             formfield.widget.attrs.update(rows=5, maxlength=NARRATIVE_MAX_LENGTH)
+        if db_field.name in ("reform", "unit", "period") and formfield is not None:
+            # A reporter picks from these; links to view or add one beside each are clutter, the more on a phone.
+            for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+                setattr(formfield.widget, flag, False)
         return formfield
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        units = unit_ids_of(request.user)
-        if "unit" not in initial and len(units) == 1:
-            initial["unit"] = units[0]
-        return initial
+        return add_page_initial(request, super().get_changeform_initial_data(request))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -247,6 +251,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
             context["review_url"] = reverse("admin:tracker_progressreport_review", args=[obj.pk])
             # The comment typed before a refused review comes back, see review_view().
             context["review_comment_value"] = request.session.pop(self._comment_key(obj), "")
+            context["review_facts"] = review_facts(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Saving through the services
@@ -355,7 +360,11 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
 
     @admin.display(description=_("reform"), ordering="reform__title")
     def reform_title(self, obj: ProgressReport) -> str:
-        return obj.reform.title
+        return format_html('{}<span class="reform-code">{}</span>', obj.reform.title, obj.reform.code)
+
+    @admin.display(description=_("submitted at"), ordering="submitted_at")
+    def submitted(self, obj: ProgressReport) -> str:
+        return timezone.localtime(obj.submitted_at).strftime("%Y-%m-%d %H:%M") if obj.submitted_at else "-"
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj: ProgressReport) -> str:
@@ -365,7 +374,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     def progress(self, obj: ProgressReport) -> str:
         return f"{obj.get_status_display()} · {obj.percent}%"
 
-    @admin.display(description=_("cities done"), ordering="done_count")
+    @admin.display(description=_("done / applicable cities"), ordering="done_count")
     def cities_done(self, obj: ProgressReport) -> str:
         return f"{obj.done_count} / {obj.line_count}"
 
@@ -382,7 +391,15 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         return person(obj.reviewer)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
+        extra_context = {
+            **phone_list_context(
+                self,
+                request,
+                hidden=["progress", "attachment_count"],
+                unlabelled=["reform_title", "state_badge"],
+            ),
+            **(extra_context or {}),
+        }
         if review_queue_shown(request):
             extra_context.setdefault("title", gettext("Reports waiting for review, oldest first"))
         return super().changelist_view(request, extra_context)

@@ -25,7 +25,9 @@ DEFINITIONS = {
         "progress report."
     ),
     "completion_rate": _(
-        "Completion rate = done targets ÷ (all targets − not-applicable targets); empty when no target applies."
+        "Completion rate = done targets ÷ (all targets − not-applicable targets); empty when no target applies. "
+        "Wherever done targets are shown out of a total (3/15 on the dashboard, in the ledger and in the admin), the "
+        "total is the applicable targets: not-applicable ones are left out."
     ),
     "expected_rate": _(
         "Expected progress (序时进度) = for each applicable target, the share of time elapsed between the day its "
@@ -92,7 +94,7 @@ DEFINITIONS = {
         "obligation counts for every target city of its reform."
     ),
     "as_of": _(
-        "Report figures and colours come from a rollup refreshed every minute; as_of says when it was last "
-        "refreshed. Target figures are read live."
+        "Report figures and colours come from a rollup refreshed every minute; the time of its last refresh is "
+        "given with the figures. Target figures are read live."
     ),
 }

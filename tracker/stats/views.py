@@ -68,20 +68,21 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
             row.extra["url"] = admin_url("reforms_reform_change", row.key)
         missing = services.missing_reports(f, clock)
-        missing_rows = list(missing[:MISSING_ROWS])
+        # The office chases from this list: all of it on request (?missing=all), the first rows otherwise.
+        show_all_missing = request.GET.get("missing") == "all"
+        missing_rows = list(missing if show_all_missing else missing[:MISSING_ROWS])
         for fact in missing_rows:
             fact.days_overdue = (clock.as_of_date - fact.due_on).days
             fact.reform_url = admin_url("reforms_reform_change", fact.reform_id)
             fact.report_url = admin_url("tracker_progressreport_change", fact.report_id) if fact.report_id else None
-        try:
-            trend = services.completions_trend(f, clock, interval=interval)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-            trend = services.completions_trend(replace(f, date_from=None), clock, interval=interval)
+        trend = self.trend(f, clock, interval, errors)
         result = services.overview(f, clock)
         state = clock.state
         query = request.GET.copy()
         query.pop("interval", None)
+        query.pop("missing", None)
+        missing_all = request.GET.copy()
+        missing_all["missing"] = "all"
         choices = self.filter_choices(own_units)
         return {
             **super().get_context_data(**kwargs),
@@ -96,8 +97,11 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "unit_chart": unit_bars(units),
             "missing": missing_rows,
             "missing_count": missing.count(),
+            "missing_all_query": missing_all.urlencode(),
+            "obligations_url": None if own_units is not None else admin_url("reminders_obligation_changelist"),
             "trend": trend,
             "trend_chart": trend_chart(trend),
+            "trend_chart_narrow": trend_chart(trend, width=360, height=240, labels=4),
             "interval": interval,
             "errors": errors,
             "as_of": state.refreshed_at,
@@ -113,6 +117,27 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "is_unit_scope": own_units is not None,
             "admin_index": admin_url("index"),
         }
+
+    @staticmethod
+    def trend(f, clock, interval: str, errors: dict):
+        """The completions trend, by default from the day the (filtered, else the first) batch was issued: a batch
+        runs for months, and its first completions are part of the story."""
+        if f.date_from is None:
+            issued = Batch.objects.filter(issued_on__isnull=False)
+            if f.batch_ids is not None:
+                issued = issued.filter(pk__in=f.batch_ids)
+            first_issued = issued.order_by("issued_on").values_list("issued_on", flat=True).first()
+            if first_issued is not None and first_issued <= clock.today:
+                try:
+                    return services.completions_trend(replace(f, date_from=first_issued), clock, interval=interval)
+                except ValidationError:
+                    pass  # too many weeks since then: the latest points, as without a start
+            return services.completions_trend(f, clock, interval=interval)
+        try:
+            return services.completions_trend(f, clock, interval=interval)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            return services.completions_trend(replace(f, date_from=None), clock, interval=interval)
 
     @staticmethod
     def applied_filters(params, choices: dict) -> list[tuple[str, str]]:

@@ -6,6 +6,9 @@ counted from the sweep's day (`Reminder.as_of`), not from the moment the worker 
 
 import datetime
 from dataclasses import dataclass, field
+from email.header import Header
+from email.message import Message
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -153,14 +156,41 @@ def digest_subject(digest: Digest) -> str:
     ) % {"count": count, "date": formats.date_format(digest.as_of)}
 
 
+class ChineseEmail(EmailMultiAlternatives):
+    """An e-mail whose non-ASCII subject is folded the standard way.
+
+    Django 5.2 encodes a non-ASCII subject with email.header.Header but without the header's name, so the first
+    encoded word is written as if "Subject: " were not before it; the line is then too long and the generator
+    breaks it before that word: "Subject: " followed by an empty line, which some Chinese mail clients show as a
+    blank or cut subject. Told its name, Header folds after the first encoded word that fits.
+    """
+
+    def message(self):
+        message = super().message()
+        subject = str(self.subject)
+        if not subject.isascii():
+            del message["Subject"]
+            # Message.__setitem__, not Django's SafeMIME one: it would turn the Header back into text and encode
+            # it again the old way. The text has no line breaks (Django refused it otherwise, before this point).
+            Message.__setitem__(message, "Subject", Header(subject, "utf-8", header_name="Subject"))
+        return message
+
+
+def digest_sender() -> str:
+    """The From header: the configured address, under the service's Chinese name unless the setting gives one.
+    formataddr() encodes a non-ASCII name as an RFC 2047 word, which every mail client shows as the name."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name or _("Rollout Tracker reminders"), address))
+
+
 def digest_email(digest: Digest) -> EmailMultiAlternatives:
     """The digest as an e-mail, plain text and HTML, in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
         context = _context(digest)
-        message = EmailMultiAlternatives(
+        message = ChineseEmail(
             subject=digest_subject(digest),
             body=render_to_string("reminders/email/digest.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=digest_sender(),
             to=[digest.target.email],
         )
         message.attach_alternative(render_to_string("reminders/email/digest.html", context), "text/html")

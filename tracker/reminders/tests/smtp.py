@@ -28,6 +28,8 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    # The message as it came over the wire, to check how headers are encoded and folded.
+    raw: bytes = b""
 
     @property
     def subject(self) -> str:
@@ -88,6 +90,7 @@ class RecordingHandler:
             mail_from=envelope.mail_from,
             rcpt_tos=list(envelope.rcpt_tos),
             message=email.message_from_bytes(envelope.original_content, policy=email.policy.default),
+            raw=envelope.original_content,
         )
         with self.lock:
             self.received.append(mail)

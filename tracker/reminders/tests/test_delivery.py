@@ -2,6 +2,7 @@
 does to the reminders."""
 
 import datetime
+import re
 
 import pytest
 
@@ -40,6 +41,21 @@ def three_deadlines(world, unit_a):
     return {"overdue": overdue, "today": world.reform_a, "soon": soon}
 
 
+def test_the_chinese_subject_starts_on_the_subject_line_and_unfolds_to_itself(world, three_deadlines, sweep_on, smtp):
+    result = sweep_on(D(2026, 2, 5))
+    deliver(delivery_to(result, world.reporter))
+    [mail] = smtp.received
+    headers = mail.raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n").decode("ascii")
+
+    subject = re.search(r"^Subject:(.*(?:\n[ \t].*)*)", headers, re.MULTILINE).group(1)
+    # Not "Subject: " and an empty line with the text on the next one (Django's own folding).
+    assert subject.split("\n")[0].strip().startswith("=?utf-8?")
+    assert all(len(line) <= 78 for line in headers.split("\n"))
+    # Unfolded and decoded, exactly the subject: no stray space or line break.
+    assert str(mail.message["Subject"]) == "进度报告报送提醒：截至2026年2月5日共3项待报送"
+    assert re.search(r"^From: =\?utf-8\?b\?[^\n]*\?=\n? <rollout-tracker@example.org>$", headers, re.MULTILINE)
+
+
 def test_the_digest_arrives_once_in_chinese_with_plain_text_and_html(world, three_deadlines, sweep_on, smtp):
     result = sweep_on(D(2026, 2, 5))
     assert deliver(delivery_to(result, world.reporter)) == "sent"
@@ -47,6 +63,8 @@ def test_the_digest_arrives_once_in_chinese_with_plain_text_and_html(world, thre
     assert mail.rcpt_tos == ["reporter@example.org"]
     assert mail.mail_from == "rollout-tracker@example.org"
     assert mail.subject == "进度报告报送提醒：截至2026年2月5日共3项待报送"
+    assert mail.message["From"].addresses[0].display_name == "山东自贸试验区复制推广跟踪"
+    assert mail.message["From"].addresses[0].addr_spec == "rollout-tracker@example.org"
     text = mail.text
     assert "reporter，您好：" in text
     assert "截至2026年2月5日，以下推广进度报告尚未报送：" in text

@@ -66,7 +66,8 @@ def ledger_columns() -> list[LedgerColumn]:
         LedgerColumn("uncertain", IMPORT_HEADERS["uncertain"], 24, wrap=True),
         LedgerColumn("lead_unit", _("Lead unit"), 16, wrap=True),
         LedgerColumn("done", _("Targets done"), 9),
-        LedgerColumn("targets", _("Target cities"), 9),
+        # Out of the applicable targets, as on the dashboard and in the admin (definitions.py, completion_rate).
+        LedgerColumn("applicable", _("Applicable target cities"), 9),
         LedgerColumn("completion_rate", _("Completion rate"), 9),
         LedgerColumn("last_report_at", _("Last report"), 17),
         LedgerColumn("colour", _("Status colour"), 8),
@@ -129,7 +130,7 @@ def _values(row: Row, units: Sequence[str], content: str, note: str) -> dict:
         "uncertain": note if s["needs_verification"] else "",
         "lead_unit": s["lead_unit_name"] or "",
         "done": figures.done,
-        "targets": figures.targets,
+        "applicable": figures.applicable,
         "completion_rate": figures.completion_rate,
         "last_report_at": timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "",
         "colour": str(StatusColour(row.status.colour).label) if row.status and row.status.colour else "",
