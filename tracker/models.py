@@ -172,6 +172,9 @@ class ProgressReport(models.Model):
             models.Index(fields=["unit", "state"], name="tracker_report_unit_state_idx"),
             # The statistics rollup copies the reports written since its last run, every minute.
             models.Index(fields=["updated_at"], name="tracker_report_updated_idx"),
+            # A unit's reports newest first (the reports list of unit staff, ordered by -updated_at, -id): without
+            # it PostgreSQL walks tracker_report_updated_idx backwards over every unit's reports (issue 11).
+            models.Index(fields=["unit", "updated_at", "id"], name="tracker_report_unit_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,8 +9,10 @@ from rest_framework import serializers
 
 from reforms.choices import TargetStatus
 from reforms.models import Reform
+from units.api.fields import ChoiceLabelField
 from units.models import City, Unit
 
+from ..choices import ReportState
 from ..models import (
     COMMENT_MAX_LENGTH,
     NARRATIVE_MAX_LENGTH,
@@ -67,7 +69,7 @@ class BriefPeriodSerializer(serializers.ModelSerializer):
 
 class CityLineSerializer(serializers.ModelSerializer):
     city = BriefCitySerializer(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
 
     class Meta:
         model = ReportCityLine
@@ -121,8 +123,8 @@ class ReportSerializer(serializers.ModelSerializer):
     period = BriefPeriodSerializer(read_only=True)
     author = BriefUserSerializer(read_only=True)
     reviewer = BriefUserSerializer(read_only=True, allow_null=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    state_display = ChoiceLabelField(source="state", choices=ReportState.choices)
+    status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
     city_lines = CityLineSerializer(many=True, read_only=True)
 
     class Meta:
