@@ -79,9 +79,13 @@ class ProgressReportQuerySet(models.QuerySet):
             scope |= Q(state=ReportState.APPROVED)
         return self.filter(scope)
 
-    def for_api(self) -> "ProgressReportQuerySet":
+    def for_api(self, *, city_lines: bool = True) -> "ProgressReportQuerySet":
         # One query for the rows and their foreign keys, one for all city lines: the same count for 1 or 50 rows.
-        return self.select_related("reform", "unit", "period", "author", "reviewer").prefetch_related(
+        # The reports list reads its lines as plain rows instead (tracker.api.serializers.city_line_rows).
+        reports = self.select_related("reform", "unit", "period", "author", "reviewer")
+        if not city_lines:
+            return reports
+        return reports.prefetch_related(
             models.Prefetch("city_lines", queryset=ReportCityLine.objects.select_related("city"))
         )
 

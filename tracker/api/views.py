@@ -32,6 +32,7 @@ from .serializers import (
     ReportUpdateSerializer,
     ReviewSerializer,
     RevisionSerializer,
+    city_line_rows,
 )
 from .throttling import TrackerScopedRateThrottle
 
@@ -98,7 +99,7 @@ class ProgressReportViewSet(
             # write (_respond), so loading its history and evidence here would be five queries thrown away.
             return scoped
         if self.action == "list":
-            return scoped.for_api().order_by("-updated_at", "-id")
+            return scoped.for_api(city_lines=False).order_by("-updated_at", "-id")
         return self.detail_queryset()
 
     def detail_queryset(self):
@@ -115,6 +116,12 @@ class ProgressReportViewSet(
                 Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
             )
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            city_line_rows(page)
+        return page
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer

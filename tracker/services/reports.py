@@ -188,7 +188,9 @@ def _duplicate_error() -> ValidationError:
     constraint = next(
         c for c in ProgressReport._meta.constraints if c.name == "tracker_report_unique_reform_unit_period"
     )
-    return ValidationError({NON_FIELD_ERRORS: constraint.violation_error_message}, code=constraint.violation_error_code)
+    return ValidationError(
+        {NON_FIELD_ERRORS: constraint.get_violation_error_message()}, code=constraint.violation_error_code
+    )
 
 
 def _reject_unknown_fields(data: Mapping[str, Any]) -> None:
