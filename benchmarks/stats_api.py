@@ -11,8 +11,10 @@ units each, weekly reporting for 10 years (525 periods per batch): 1,050,000 obl
 loads the structure-bound figures (targets, one row per reform) five times more. `--periods 53` keeps the structure
 and has a tenth of the reports, to see that the latencies do not follow the number of reports.
 
-Data is generated in SQL (generate_series), so filling takes a minute or two, not hours. Never point it at a
-database whose data you want to keep: --reset empties the reforms, units, reports and reminders tables.
+Data is generated in SQL (generate_series) by benchmarks/dataset.py's fill(), so filling takes a minute or two, not
+hours. For the load test of the whole service (gunicorn, locust) see benchmarks/load.py and docs/benchmarks.md.
+Never point it at a database whose data you want to keep: --reset empties the reforms, units, reports and reminders
+tables.
 """
 
 import argparse
@@ -32,6 +34,8 @@ import django  # noqa: E402
 
 django.setup()
 
+# The harness's data set builder (benchmarks/dataset.py; this script's folder is on sys.path when it runs).
+from dataset import TABLES, Shape, fill  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
@@ -48,49 +52,8 @@ from tracker.models import ProgressReport, ReportingPeriod  # noqa: E402
 from tracker.reminders.models import Obligation  # noqa: E402
 from tracker.stats.models import ObligationFact, RollupState  # noqa: E402
 from tracker.stats.services import stats_refresh  # noqa: E402
-from units.models import City, Membership, Unit  # noqa: E402
+from units.models import Membership, Unit  # noqa: E402
 from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP  # noqa: E402
-
-CITIES = [
-    ("370100", "济南市"),
-    ("370200", "青岛市"),
-    ("370300", "淄博市"),
-    ("370400", "枣庄市"),
-    ("370500", "东营市"),
-    ("370600", "烟台市"),
-    ("370700", "潍坊市"),
-    ("370800", "济宁市"),
-    ("370900", "泰安市"),
-    ("371000", "威海市"),
-    ("371100", "日照市"),
-    ("371300", "临沂市"),
-    ("371400", "德州市"),
-    ("371500", "聊城市"),
-    ("371600", "滨州市"),
-    ("371700", "菏泽市"),
-]
-TABLES = [
-    "reminders_reminder",
-    "reminders_obligation",
-    "stats_obligationfact",
-    "stats_obligationsummary",
-    "stats_coloursnapshot",
-    "stats_statusoverride",
-    "stats_rollupstate",
-    "tracker_reporttransition",
-    "tracker_reportrevision",
-    "tracker_reportcityline",
-    "tracker_attachment",
-    "tracker_progressreport",
-    "tracker_reportingperiod",
-    "reforms_rollouttarget",
-    "reforms_responsibility",
-    "reforms_reform",
-    "reforms_batch",
-    "units_membership",
-    "units_unit",
-    "units_city",
-]
 
 
 def say(message: str) -> None:
@@ -108,132 +71,6 @@ def sql(statement: str, params=None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
         return cursor.rowcount
-
-
-def fill(
-    *, batches: int, reforms_per_batch: int, units: int, units_per_reform: int, periods: int, interval: str
-) -> None:
-    """Everything in SQL: each statement writes one table with generate_series."""
-    user = get_user_model().objects.create_user("bench-author", password="x")
-    reviewer = get_user_model().objects.create_user("bench-reviewer", password="x")
-    City.objects.bulk_create([City(code=code, name=name) for code, name in CITIES])
-    Unit.objects.bulk_create([Unit(name=f"基准测试单位{i:03d}", kind="provincial_department") for i in range(units)])
-    # Issued in 2016, due at the end of 2030: every period of the ten years gets its obligations.
-    sql(
-        """INSERT INTO reforms_batch (code, title, document_number, issued_on, reporting_rules, default_deadline)
-           SELECT 'bench-' || b, '基准批次' || b, '', DATE '2016-01-01' + b * 7, '', DATE '2030-12-31'
-           FROM generate_series(1, %s) b""",
-        [batches],
-    )
-    sql(
-        """INSERT INTO reforms_reform (batch_id, category, number, position, code, title, content, scope,
-                                       needs_verification, verification_note, deadline)
-           SELECT b.id, CASE WHEN n <= 10 THEN 'pilot' ELSE 'best_practice' END,
-                  CASE WHEN n <= 10 THEN n ELSE n - 10 END, n, b.code || '-' || n, '基准改革事项' || b.code || '-' || n,
-                  '内容', CASE WHEN n %% 5 < 3 THEN 'all_cities' ELSE 'qualified_cities' END, false, '', NULL
-           FROM reforms_batch b CROSS JOIN generate_series(1, %s) n""",
-        [reforms_per_batch],
-    )
-    first_unit = Unit.objects.order_by("id").values_list("id", flat=True).first()
-    sql(
-        """INSERT INTO reforms_responsibility (reform_id, unit_id, role, position)
-           SELECT r.id, %s + (r.id * 7 + k * 13) %% %s, CASE WHEN k = 1 THEN 'lead' ELSE 'co' END, k
-           FROM reforms_reform r CROSS JOIN generate_series(1, %s) k""",
-        [first_unit, units, units_per_reform],
-    )
-    sql(
-        """INSERT INTO reforms_rollouttarget (reform_id, city_id, status, not_applicable_reason, status_changed_on)
-           SELECT r.id, c.id, s.status,
-                  CASE WHEN s.status = 'not_applicable' THEN '不适用' ELSE '' END,
-                  CASE WHEN s.status = 'not_started' THEN NULL ELSE DATE '2019-01-01' + (random() * 2850)::int END
-           FROM reforms_reform r CROSS JOIN units_city c
-           CROSS JOIN LATERAL (SELECT CASE WHEN x < 0.45 THEN 'done' WHEN x < 0.75 THEN 'in_progress'
-                                           WHEN x < 0.95 THEN 'not_started' ELSE 'not_applicable' END AS status
-                               FROM (SELECT random() + 0 * r.id + 0 * c.id AS x) v) s
-           WHERE r.scope = 'all_cities' OR (r.id + c.id) %% 3 = 0"""
-    )
-    if interval == "week":  # weeks from Monday, due on the Friday after
-        step, last, code, label, due = (
-            "1 week",
-            "DATE '2026-11-16'",
-            """to_char(m, 'IYYY-"W"IW')""",
-            """to_char(m, 'IYYY"年第"IW"周"')""",
-            "11 days",
-        )
-        length = "6 days"
-    else:  # months, due on the 10th of the next
-        step, last, code, label, due = (
-            "1 month",
-            "DATE '2026-11-01'",
-            "to_char(m, 'YYYY-MM')",
-            """to_char(m, 'YYYY"年"MM"月"')""",
-            "1 month 9 days",
-        )
-        length = "1 month - 1 day"
-    sql(
-        f"""INSERT INTO tracker_reportingperiod (batch_id, code, label, starts_on, ends_on, due_on)
-            SELECT b.id, {code}, {label}, m::date, (m + interval '{length}')::date, (m + interval '{due}')::date
-            FROM reforms_batch b
-            CROSS JOIN generate_series({last} - (%s - 1) * interval '{step}', {last}, interval '{step}') m""",
-        [periods],
-    )
-    # The obligations tracker.reminders' sweep would derive: every responsible unit, every period (all start before
-    # the deadline). Columns as the table has them now (the reminders' own fields get their defaults).
-    with connection.cursor() as cursor:
-        present = {c.name for c in connection.introspection.get_table_description(cursor, "reminders_obligation")}
-    values = {
-        "reform_id": "s.reform_id",
-        "unit_id": "s.unit_id",
-        "period_id": "p.id",
-        "due_on": "p.due_on",
-        "created_at": "now() - interval '30 days'",
-    }
-    extra = {}
-    for model_field in Obligation._meta.concrete_fields:
-        column = model_field.column
-        if column in present and column not in values and column != "id":
-            extra[column] = None if model_field.null else model_field.get_default()
-    columns = [*values, *extra]
-    placeholders = [*values.values(), *(["%s"] * len(extra))]
-    sql(
-        f"""INSERT INTO reminders_obligation ({", ".join(columns)})
-            SELECT {", ".join(placeholders)}
-            FROM reforms_responsibility s
-            JOIN reforms_reform r ON r.id = s.reform_id
-            JOIN tracker_reportingperiod p ON p.batch_id = r.batch_id""",
-        list(extra.values()),
-    )
-    # One report for 96 % of obligations: mostly approved, some submitted, returned or still drafts; submitted
-    # around the due date (a third of them late).
-    sql(
-        """INSERT INTO tracker_progressreport (reform_id, unit_id, period_id, author_id, state, status, percent,
-               work_done, problems, next_steps, version, revision, submitted_at, reviewed_at, reviewer_id,
-               review_comment, created_at, updated_at)
-           SELECT reform_id, unit_id, period_id, %s, state, 'in_progress', 50, '已推进', '', '', 2,
-                  CASE WHEN state = 'draft' THEN 0 ELSE 1 END,
-                  CASE WHEN state = 'draft' THEN NULL ELSE at END,
-                  CASE WHEN state IN ('approved', 'returned') THEN at + interval '2 days' END,
-                  CASE WHEN state IN ('approved', 'returned') THEN %s END,
-                  CASE WHEN state = 'returned' THEN '请补充' ELSE '' END,
-                  at - interval '3 days', at
-           FROM (
-               SELECT s.reform_id, s.unit_id, p.id AS period_id,
-                      CASE WHEN x < 0.85 THEN 'approved' WHEN x < 0.90 THEN 'submitted'
-                           WHEN x < 0.92 THEN 'returned' ELSE 'draft' END AS state,
-                      -- Never in the future: the current period's reports are the early ones.
-                      LEAST((p.due_on + ((random() * 12)::int - 8) * interval '1 day' + interval '10 hours')
-                                ::timestamptz, now() - random() * interval '3 days') AS at
-               FROM reforms_responsibility s
-               JOIN reforms_reform r ON r.id = s.reform_id
-               JOIN tracker_reportingperiod p ON p.batch_id = r.batch_id
-               CROSS JOIN LATERAL (
-                   SELECT random() + 0 * s.id + 0 * p.id AS x, random() + 0 * s.id + 0 * p.id AS keep
-               ) v
-               WHERE v.keep < 0.96
-           ) o""",
-        [user.pk, reviewer.pk],
-    )
-    sql("ANALYZE")
 
 
 def users() -> tuple:
@@ -317,12 +154,15 @@ def main() -> None:
     timed(
         "generated",
         lambda: fill(
-            batches=args.batches,
-            reforms_per_batch=args.reforms_per_batch,
-            units=args.units,
-            units_per_reform=args.units_per_reform,
-            periods=args.periods,
-            interval=args.interval,
+            Shape(
+                batches=args.batches,
+                reforms_per_batch=args.reforms_per_batch,
+                units=args.units,
+                units_per_reform=args.units_per_reform,
+                cities=16,
+                periods=args.periods,
+                interval=args.interval,
+            )
         ),
     )
     say(

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from units.models import City, Unit
@@ -36,12 +37,18 @@ class ReformQuerySet(models.QuerySet):
         return self.filter(responsibilities__unit_id__in=unit_ids_of(user)).distinct()
 
     def with_counts(self) -> "ReformQuerySet":
-        # Subquery-free aggregates would multiply when joined together, so each count is distinct.
+        # Correlated subqueries, not Count() over a join: PostgreSQL evaluates them for the rows a page returns only
+        # (after ORDER BY ... LIMIT), where a GROUP BY aggregated every reform's targets first (6.5 s with 10,000
+        # reforms x 300 cities, issue 11), and the page's COUNT(*) no longer carries the join.
+        targets = RolloutTarget.objects.filter(reform=OuterRef("pk")).order_by().values("reform")
+        counted = Count("id")
         return self.annotate(
-            target_count=Count("targets", distinct=True),
-            done_count=Count("targets", filter=Q(targets__status=TargetStatus.DONE), distinct=True),
+            target_count=Coalesce(Subquery(targets.annotate(n=counted).values("n")), 0),
+            done_count=Coalesce(Subquery(targets.filter(status=TargetStatus.DONE).annotate(n=counted).values("n")), 0),
             # Done is counted out of these everywhere it is shown as a fraction (stats definitions: completion_rate).
-            applicable_count=Count("targets", filter=~Q(targets__status=TargetStatus.NOT_APPLICABLE), distinct=True),
+            applicable_count=Coalesce(
+                Subquery(targets.exclude(status=TargetStatus.NOT_APPLICABLE).annotate(n=counted).values("n")), 0
+            ),
         )
 
 

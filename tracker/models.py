@@ -79,9 +79,13 @@ class ProgressReportQuerySet(models.QuerySet):
             scope |= Q(state=ReportState.APPROVED)
         return self.filter(scope)
 
-    def for_api(self) -> "ProgressReportQuerySet":
+    def for_api(self, *, city_lines: bool = True) -> "ProgressReportQuerySet":
         # One query for the rows and their foreign keys, one for all city lines: the same count for 1 or 50 rows.
-        return self.select_related("reform", "unit", "period", "author", "reviewer").prefetch_related(
+        # The reports list reads its lines as plain rows instead (tracker.api.serializers.city_line_rows).
+        reports = self.select_related("reform", "unit", "period", "author", "reviewer")
+        if not city_lines:
+            return reports
+        return reports.prefetch_related(
             models.Prefetch("city_lines", queryset=ReportCityLine.objects.select_related("city"))
         )
 
@@ -172,6 +176,9 @@ class ProgressReport(models.Model):
             models.Index(fields=["unit", "state"], name="tracker_report_unit_state_idx"),
             # The statistics rollup copies the reports written since its last run, every minute.
             models.Index(fields=["updated_at"], name="tracker_report_updated_idx"),
+            # A unit's reports newest first (the reports list of unit staff, ordered by -updated_at, -id): without
+            # it PostgreSQL walks tracker_report_updated_idx backwards over every unit's reports (issue 11).
+            models.Index(fields=["unit", "updated_at", "id"], name="tracker_report_unit_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
+from units.api.fields import ChoiceLabelField
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -35,7 +37,7 @@ class ResponsibleUnitSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="unit_id", read_only=True)
     name = serializers.CharField(source="unit.name", read_only=True)
     short_en = serializers.CharField(source="unit.short_en", read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = ChoiceLabelField(source="role", choices=ResponsibilityRole.choices)
 
     class Meta:
         model = Responsibility
@@ -48,7 +50,7 @@ class TargetCitySerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="city_id", read_only=True)
     code = serializers.CharField(source="city.code", read_only=True)
     name = serializers.CharField(source="city.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
 
     class Meta:
         model = RolloutTarget
@@ -58,8 +60,8 @@ class TargetCitySerializer(serializers.ModelSerializer):
 class ReformSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="reforms-api:reform-detail")
     batch = NestedBatchSerializer(read_only=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
-    scope_display = serializers.CharField(source="get_scope_display", read_only=True)
+    category_display = ChoiceLabelField(source="category", choices=Category.choices)
+    scope_display = ChoiceLabelField(source="scope", choices=Scope.choices)
     effective_deadline = serializers.DateField(read_only=True, allow_null=True)
     # Prefetched in ReformViewSet.get_queryset(), in table order and by city code.
     responsible_units = ResponsibleUnitSerializer(source="responsibilities", many=True, read_only=True)

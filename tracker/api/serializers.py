@@ -9,8 +9,10 @@ from rest_framework import serializers
 
 from reforms.choices import TargetStatus
 from reforms.models import Reform
+from units.api.fields import ChoiceLabelField, LabelMap
 from units.models import City, Unit
 
+from ..choices import ReportState
 from ..models import (
     COMMENT_MAX_LENGTH,
     NARRATIVE_MAX_LENGTH,
@@ -30,7 +32,11 @@ from ..services import CityLineInput
 class BriefUserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
-    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    # A method field, not source="get_full_name": DRF inspects a method source's signature for every value.
+    full_name = serializers.SerializerMethodField()
+
+    def get_full_name(self, user) -> str:
+        return user.get_full_name()
 
 
 class BriefReformSerializer(serializers.ModelSerializer):
@@ -67,11 +73,60 @@ class BriefPeriodSerializer(serializers.ModelSerializer):
 
 class CityLineSerializer(serializers.ModelSerializer):
     city = BriefCitySerializer(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
 
     class Meta:
         model = ReportCityLine
         fields = ["id", "city", "status", "status_display", "note"]
+
+
+@extend_schema_field(CityLineSerializer(many=True))
+class CityLinesField(serializers.Field):
+    """A report's city lines as CityLineSerializer shows them, built from plain rows.
+
+    A report has a line per target city: a page of 50 reports with 200 target cities each is 10,000 lines, and
+    model instances through nested ModelSerializers took most of the list's time (issue 11). The reports list
+    attaches `city_line_rows` (city_line_rows() below: one query for the page); the detail falls back to the
+    prefetched lines.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+        self.labels = LabelMap(TargetStatus.choices)
+
+    def to_representation(self, report):
+        rows = getattr(report, "city_line_rows", None)
+        if rows is None:
+            rows = [
+                (line.pk, line.city_id, line.city.code, line.city.name, line.status, line.note)
+                for line in report.city_lines.all()
+            ]
+        labels = self.labels.current()
+        return [
+            {
+                "id": pk,
+                "city": {"id": city_id, "code": code, "name": name},
+                "status": status,
+                "status_display": labels.get(status, status),
+                "note": note,
+            }
+            for pk, city_id, code, name, status, note in rows
+        ]
+
+
+def city_line_rows(reports) -> None:
+    """Attach each report's city lines as plain tuples, in one query for all of them (ordered as the model is)."""
+    by_report: dict[int, list] = {report.pk: [] for report in reports}
+    lines = (
+        ReportCityLine.objects.filter(report_id__in=by_report)
+        .order_by("report_id", "city__code")
+        .values_list("report_id", "id", "city_id", "city__code", "city__name", "status", "note")
+    )
+    for report_id, *row in lines:
+        by_report[report_id].append(tuple(row))
+    for report in reports:
+        report.city_line_rows = by_report[report.pk]
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -115,15 +170,34 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+def brief(serializer_class, to_dict, **kwargs) -> serializers.Field:
+    """A related object as `serializer_class` shows it (and documents it), built by `to_dict`: the reports list
+    nests five of them per row, and a nested serializer per object was most of what the list's rows cost."""
+
+    @extend_schema_field(serializer_class)
+    class BriefField(serializers.Field):
+        def to_representation(self, obj):
+            return to_dict(obj)
+
+    return BriefField(read_only=True, **kwargs)
+
+
+def _user(user) -> dict:
+    return {"id": user.pk, "username": user.username, "full_name": user.get_full_name()}
+
+
 class ReportSerializer(serializers.ModelSerializer):
-    reform = BriefReformSerializer(read_only=True)
-    unit = BriefUnitSerializer(read_only=True)
-    period = BriefPeriodSerializer(read_only=True)
-    author = BriefUserSerializer(read_only=True)
-    reviewer = BriefUserSerializer(read_only=True, allow_null=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    city_lines = CityLineSerializer(many=True, read_only=True)
+    reform = brief(BriefReformSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
+    unit = brief(BriefUnitSerializer, lambda u: {"id": u.pk, "name": u.name})
+    period = brief(
+        BriefPeriodSerializer,
+        lambda p: {"id": p.pk, "code": p.code, "label": p.label, "due_on": p.due_on.isoformat()},
+    )
+    author = brief(BriefUserSerializer, _user)
+    reviewer = brief(BriefUserSerializer, _user, allow_null=True)
+    state_display = ChoiceLabelField(source="state", choices=ReportState.choices)
+    status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
+    city_lines = CityLinesField()
 
     class Meta:
         model = ProgressReport

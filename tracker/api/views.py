@@ -20,6 +20,7 @@ from ..filtersets import ProgressReportFilterSet, ReportingPeriodFilterSet
 from ..models import Attachment, ProgressReport, ReportingPeriod, ReportRevision, ReportTransition
 from ..uploads import MAX_UPLOAD_BYTES
 from .errors import etag, exception_handler, requested_version
+from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
 from .serializers import (
     AttachmentSerializer,
@@ -31,6 +32,7 @@ from .serializers import (
     ReportUpdateSerializer,
     ReviewSerializer,
     RevisionSerializer,
+    city_line_rows,
 )
 from .throttling import TrackerScopedRateThrottle
 
@@ -63,6 +65,7 @@ class ReportingPeriodViewSet(TrackerViewMixin, ReadOnlyModelViewSet):
     ordering_fields = ["starts_on", "due_on", "code"]
 
 
+WRITE_ACTIONS = {"update", "partial_update", "submit", "approve", "return_"}
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description=_('The ETag of the report being changed, e.g. "3".')
 )
@@ -85,28 +88,46 @@ class ProgressReportViewSet(
 ):
     permission_classes = PERMISSIONS
     filterset_class = ProgressReportFilterSet
-    pagination_class = Pagination
+    pagination_class = ReportPagination
     ordering_fields = ["submitted_at", "updated_at", "created_at", "id"]
     queryset = ProgressReport.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
 
     def get_queryset(self):
-        queryset = ProgressReport.objects.for_user(self.request.user).for_api().order_by("-updated_at", "-id")
+        scoped = ProgressReport.objects.for_user(self.request.user)
+        if self.action in WRITE_ACTIONS:
+            # The report a write acts on: the service locks and re-reads it, and the answer is read after the
+            # write (_respond), so loading its history and evidence here would be five queries thrown away.
+            return scoped
         if self.action == "list":
-            return queryset
-        return queryset.prefetch_related(
-            Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
-            Prefetch(
-                "revisions",
-                queryset=ReportRevision.objects.select_related("created_by").defer("data").order_by("number"),
-            ),
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
+            return scoped.for_api(city_lines=False).order_by("-updated_at", "-id")
+        return self.detail_queryset()
+
+    def detail_queryset(self):
+        """A report as its detail shows it: the retrieve, and the answer to every write."""
+        return (
+            ProgressReport.objects.for_user(self.request.user)
+            .for_api()
+            .prefetch_related(
+                Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
+                Prefetch(
+                    "revisions",
+                    queryset=ReportRevision.objects.select_related("created_by").defer("data").order_by("number"),
+                ),
+                Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
+            )
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            city_line_rows(page)
+        return page
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer
 
     def _respond(self, report: ProgressReport, status_code: int = status.HTTP_200_OK) -> Response:
-        report = self.get_queryset().get(pk=report.pk)
+        report = self.detail_queryset().get(pk=report.pk)
         headers = {"ETag": etag(report.version)}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(f"{report.pk}/")

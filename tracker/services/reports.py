@@ -162,7 +162,7 @@ def report_create(
     report = ProgressReport(
         reform=reform, unit=unit, period=period, author=user, created_at=now, updated_at=now, **data
     )
-    report.full_clean()
+    _validate(report)
     try:
         with transaction.atomic():
             report.save(force_insert=True)
@@ -179,11 +179,25 @@ def report_create(
     return report
 
 
+# Resolved from the database by the caller (serializer, _lock, the signed-in user): full_clean() would look each up
+# again, one SELECT apiece.
+_FOREIGN_KEYS = ["reform", "unit", "period", "author", "reviewer"]
+
+
+def _validate(report: ProgressReport) -> None:
+    """The fields' and the model's rules. Not the constraints: the database enforces them on the write, and the
+    one a user can break (a second report for the same reform, unit and period) comes back as _duplicate_error();
+    Django would check each with its own SAVEPOINT and SELECT first (issue 11)."""
+    report.full_clean(exclude=_FOREIGN_KEYS, validate_constraints=False)
+
+
 def _duplicate_error() -> ValidationError:
     constraint = next(
         c for c in ProgressReport._meta.constraints if c.name == "tracker_report_unique_reform_unit_period"
     )
-    return ValidationError({NON_FIELD_ERRORS: constraint.violation_error_message}, code=constraint.violation_error_code)
+    return ValidationError(
+        {NON_FIELD_ERRORS: constraint.get_violation_error_message()}, code=constraint.violation_error_code
+    )
 
 
 def _reject_unknown_fields(data: Mapping[str, Any]) -> None:
@@ -212,7 +226,7 @@ def report_update(
         raise PreconditionFailed()
     for field, value in data.items():
         setattr(report, field, value)
-    report.full_clean()
+    _validate(report)
     now = timezone.now()
     # The conditional UPDATE takes the row lock first, so the city lines below are written by the winner only.
     _claim(report, version=version, states=EDITABLE_STATES, updated_at=now, **data)
@@ -276,7 +290,7 @@ def report_submit(
         raise ReportStateConflict(_("Only a draft or a returned report can be submitted."))
     if version is not None and report.version != version:
         raise PreconditionFailed()
-    report.full_clean()
+    _validate(report)
     _check_complete(report)
     from_state, now = report.state, at or timezone.now()
     changes = {
@@ -290,7 +304,11 @@ def report_submit(
         "review_comment": "",
     }
     _claim(report, version=report.version, states=EDITABLE_STATES, **changes)
-    report.refresh_from_db()
+    # What the UPDATE wrote, set here rather than read back: refresh_from_db() would also drop the reform, unit and
+    # period _lock() joined, and the snapshot would fetch them again.
+    for name, value in changes.items():
+        setattr(report, name, value)
+    report.version += 1
     ReportRevision.objects.create(
         report=report, number=report.revision, data=report_snapshot(report), created_by=user, created_at=now
     )

@@ -96,8 +96,8 @@ def _reports_of_many_units(office, count: int) -> None:
 def test_the_report_list_costs_the_same_queries_for_1_and_50_rows(client_for, office, rows):
     _reports_of_many_units(office, rows)
 
-    # 1 is_office (groups of the user), 2 COUNT for the page, 3 reports joined with reform, unit, period, author,
-    # reviewer, 4 city lines joined with their city.
+    # 1 is_office (groups of the user), 2 COUNT of at most 10,001 rows (tracker.api.pagination), 3 reports joined
+    # with reform, unit, period, author, reviewer, 4 city lines joined with their city.
     assert _count_queries(client_for, office, LIST) == 4
 
 
@@ -107,7 +107,8 @@ def test_the_report_list_of_a_reporter_costs_the_same_queries_for_1_and_50_rows(
         period = ReportingPeriodFactory(batch=reform_a.batch)
         services.report_create(user=reporter, reform=reform_a, period=period)
 
-    # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 COUNT, 5 reports with their foreign keys, 6 city lines.
+    # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 COUNT (capped), 5 reports with their foreign keys, 6 city
+    # lines.
     assert _count_queries(client_for, reporter, LIST) == 6
 
 
@@ -130,3 +131,39 @@ def test_the_revision_list_costs_the_same_queries_for_1_and_5_revisions(
 
     # 1 is_office, 2 the report in scope, 3 revisions joined with their author.
     assert _count_queries(client_for, office, act(report, "revisions")) == 3
+
+
+# --- the capped count ---------------------------------------------------------------------------------------------
+
+
+def test_past_the_count_limit_the_count_stops_and_next_still_leads_to_every_report(
+    client_for, reporter, reform_a, monkeypatch
+):
+    monkeypatch.setattr("tracker.api.pagination.COUNT_LIMIT", 3)
+    created = set()
+    for _ in range(5):
+        period = ReportingPeriodFactory(batch=reform_a.batch)
+        created.add(services.report_create(user=reporter, reform=reform_a, period=period).pk)
+    client = client_for(reporter)
+
+    seen, url, pages = set(), f"{LIST}?page_size=2", []
+    while url:
+        body = client.get(url).json()
+        pages.append((body["count"], body["count_capped"]))
+        seen |= {row["id"] for row in body["results"]}
+        url = body["next"]
+
+    assert seen == created
+    assert pages == [(3, True)] * 3
+    assert client.get(LIST, {"page_size": 2, "page": 4}).status_code == 404
+
+
+def test_under_the_count_limit_the_count_is_exact(client_for, reporter, reform_a):
+    for _ in range(3):
+        period = ReportingPeriodFactory(batch=reform_a.batch)
+        services.report_create(user=reporter, reform=reform_a, period=period)
+
+    body = client_for(reporter).get(LIST, {"page_size": 2}).json()
+
+    assert (body["count"], body["count_capped"], len(body["results"])) == (3, False, 2)
+    assert body["next"] is not None

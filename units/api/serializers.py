@@ -4,6 +4,8 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
+from units.api.fields import ChoiceLabelField
+from units.choices import UnitKind
 from units.models import City, Unit
 
 
@@ -23,7 +25,7 @@ class NestedCitySerializer(serializers.ModelSerializer):
 
 class UnitSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="units-api:unit-detail")
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind", choices=UnitKind.choices)
     city = NestedCitySerializer(read_only=True, allow_null=True)
     aliases = serializers.SerializerMethodField()
     # Annotated in UnitViewSet.get_queryset().

@@ -4,10 +4,14 @@ Every view takes the same filters (StatsFilterSet), answers 400 with field messa
 staff to their own units, and says how fresh its figures are (`as_of`). Queries are a fixed number per view.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import DateFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from drf_spectacular.types import OpenApiTypes
@@ -22,13 +26,16 @@ from units.api.views import Pagination
 from .. import services
 from ..choices import Interval, SubjectKind
 from ..definitions import DEFINITIONS
-from ..filtersets import StatsFilterSet, stats_filters
+from ..filtersets import StatsFilterSet, scope_unit_ids, stats_filters
 from ..services.breakdowns import filtered_reforms
 from ..services.ledger import ledger_build, ledger_csv, ledger_xlsx
 from ..services.ordering import order_rows, ordering_fields
 from . import serializers as s
 
 TAGS = ["stats"]
+# An answer outlives its rollup version by at most this long (seconds): the beat refreshes every minute, and target
+# statuses an approval changes are read live, so no answer is older than the refresh after the change plus this.
+ANSWER_TTL = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,6 +66,15 @@ DESCRIPTION = format_lazy(
 )
 
 
+def answer_key(request, clock) -> str:
+    """The cache key of a statistics answer; its digest doubles as the ETag."""
+    scope = scope_unit_ids(request.user)  # also refuses a user without figures (403) before any cache look-up
+    version = clock.state.refreshed_at.isoformat() if clock.state.refreshed_at else "-"
+    query = sorted((name, value) for name in request.query_params for value in request.query_params.getlist(name))
+    text = repr((request.path, query, scope, version, clock.today.isoformat(), get_language()))
+    return "stats-answer:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def ordering_parameter(breakdown: str) -> OpenApiParameter:
     return OpenApiParameter(
         "ordering",
@@ -84,12 +100,38 @@ class StatsView(APIView):
     def get_filters(self):
         return stats_filters(self.request.user, self.request.query_params)
 
+    def get(self, request):
+        """The answer from the cache when the same question was asked since the rollup's last refresh.
+
+        Figures are a function of (the query, the user's scope, the rollup's version, today, the language): the
+        key holds all five, so a refresh makes every older answer unreachable (and the TTL removes it). The ETag
+        is the key's digest; a client sending it back in If-None-Match gets 304 Not Modified, no body.
+        """
+        clock = services.clock_now()
+        key = answer_key(request, clock)
+        tag = f'"{key[-32:]}"'
+        if tag in request.headers.get("If-None-Match", ""):
+            response = Response(status=304)
+        else:
+            data = cache.get(key)
+            if data is None:
+                data = self.answer(request, clock)
+                cache.set(key, data, ANSWER_TTL)
+            response = Response(data)
+        response["ETag"] = tag
+        # Private: the answer depends on the user's scope. no-cache: revalidate (cheaply, with the ETag) each time.
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def answer(self, request, clock) -> dict:
+        raise NotImplementedError
+
     @staticmethod
     def freshness(clock) -> dict:
         """When the rollup was refreshed, and now; through the serializer, so in the active time zone."""
         return s.FreshnessSerializer({"as_of": clock.state.refreshed_at, "generated_at": timezone.now()}).data
 
-    def page(self, rows, serializer_class, clock, **extra) -> Response:
+    def page(self, rows, serializer_class, clock, **extra) -> dict:
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, self.request, view=self)
         data = {
@@ -100,7 +142,7 @@ class StatsView(APIView):
             **extra,
             "results": serializer_class(page, many=True).data,
         }
-        return Response(data)
+        return data
 
 
 @extend_schema(
@@ -111,8 +153,8 @@ class StatsView(APIView):
     responses=s.OverviewSerializer,
 )
 class OverviewView(StatsView):
-    def get(self, request):
-        f, clock = self.get_filters(), services.clock_now()
+    def answer(self, request, clock):
+        f = self.get_filters()
         result = services.overview(f, clock)
         data = {
             "as_of": clock.state.refreshed_at,
@@ -121,14 +163,14 @@ class OverviewView(StatsView):
             "target_cities": result.target_cities,
             "reform_colours": services.colour_counts(filtered_reforms(f), clock.today),
         }
-        return Response(s.OverviewSerializer(data).data)
+        return s.OverviewSerializer(data).data
 
 
 class BreakdownView(StatsView):
     breakdown = ""
 
-    def get(self, request):
-        f, clock = self.get_filters(), services.clock_now()
+    def answer(self, request, clock):
+        f = self.get_filters()
         rows = services.BREAKDOWNS[self.breakdown](f, clock)
         if self.breakdown in services.COLOURED:
             services.attach_statuses(rows, services.COLOURED[self.breakdown], clock.today)
@@ -193,8 +235,8 @@ class ScopeBreakdownView(BreakdownView):
     responses=s.MatrixSerializer,
 )
 class MatrixView(StatsView):
-    def get(self, request):
-        f, clock = self.get_filters(), services.clock_now()
+    def answer(self, request, clock):
+        f = self.get_filters()
         rows = services.attach_statuses(services.BREAKDOWNS["reform"](f, clock), SubjectKind.REFORM, clock.today)
         rows = order_rows(rows, request.query_params.get("ordering"), "reform")
         cities = services.attach_statuses(services.BREAKDOWNS["city"](f, clock), SubjectKind.CITY, clock.today)
@@ -211,7 +253,7 @@ class MatrixView(StatsView):
             "cities": s.CityRowSerializer(cities, many=True).data,
             "results": s.MatrixRowSerializer(page, many=True).data,
         }
-        return Response(data)
+        return data
 
 
 INTERVAL = OpenApiParameter(
@@ -235,14 +277,14 @@ INTERVAL = OpenApiParameter(
     responses=s.TrendSerializer,
 )
 class TrendView(StatsView):
-    def get(self, request):
+    def answer(self, request, clock):
         interval = request.query_params.get("interval") or Interval.MONTH
         if interval not in Interval.values:
             raise ValidationError({"interval": [_("Use week or month.")]})
-        f, clock = self.get_filters(), services.clock_now()
+        f = self.get_filters()
         line = services.completions_trend(f, clock, interval=interval)
         data = {"as_of": clock.state.refreshed_at, "generated_at": timezone.now(), **vars(line)}
-        return Response(s.TrendSerializer(data).data)
+        return s.TrendSerializer(data).data
 
 
 @extend_schema(
@@ -253,20 +295,18 @@ class TrendView(StatsView):
     responses=s.page_of("MissingReportPageSerializer", s.MissingReportSerializer(many=True, read_only=True)),
 )
 class MissingReportsView(StatsView):
-    def get(self, request):
-        f, clock = self.get_filters(), services.clock_now()
+    def answer(self, request, clock):
+        f = self.get_filters()
         paginator = Pagination()
         page = paginator.paginate_queryset(services.missing_reports(f, clock), request, view=self)
         context = {"as_of_date": clock.as_of_date}
-        return Response(
-            {
-                **self.freshness(clock),
-                "count": paginator.page.paginator.count,
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-                "results": s.MissingReportSerializer(page, many=True, context=context).data,
-            }
-        )
+        return {
+            **self.freshness(clock),
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": s.MissingReportSerializer(page, many=True, context=context).data,
+        }
 
 
 class LedgerView(StatsView):

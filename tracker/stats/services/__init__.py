@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from ..models import RollupState
 from ..rules import due_soon_until
 from .breakdowns import BREAKDOWNS, COLOURED, Overview, Row, Status, overview
 from .figures import Clock, Figures, StatsFilters
@@ -17,7 +18,9 @@ def clock_now() -> Clock:
     computed here, from the working-day calendar.
     """
     today = timezone.localdate()
-    state = rollup_state()
+    # Without the per-reform fingerprints: only the refresh reads them, and with 10,000 reforms they are a JSON
+    # document of hundreds of KB that every statistics request would otherwise fetch and parse.
+    state = RollupState.objects.defer("fingerprints").filter(pk=1).first() or RollupState(pk=1)
     soon = state.due_soon_until if state.as_of_date == today and state.due_soon_until else due_soon_until(today)
     return Clock(today=today, soon_until=soon, state=state)
 

@@ -158,3 +158,79 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(count, client, office, fro
         response = client.get(reverse("stats:dashboard"))
 
     assert response.status_code == 200
+
+
+# --- answers cached per (query, scope, rollup version) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["overview", "reforms", "matrix", "trend", "missing-reports"])
+def test_the_same_question_again_costs_the_role_check_and_the_rollup_state(
+    name, office, frozen, django_assert_num_queries
+):
+    build(2)
+    url = reverse(f"stats-api:{name}")
+    first = fresh_client(office).get(url)
+    client = fresh_client(office)
+
+    with django_assert_num_queries(ROLE + STATE):
+        again = client.get(url)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"]
+
+
+def test_if_none_match_with_the_etag_answers_304_without_a_body(office, frozen):
+    build(1)
+    url = reverse("stats-api:overview")
+    first = fresh_client(office).get(url)
+
+    revalidated = fresh_client(office).get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+    assert revalidated["ETag"] == first["ETag"]
+    assert first["Cache-Control"] == "private, no-cache"
+
+
+def test_a_refresh_of_the_rollup_makes_a_new_answer(office, frozen, time_machine, django_assert_num_queries):
+    build(1)
+    url = reverse("stats-api:overview")
+    first = fresh_client(office).get(url)
+    time_machine.move_to(frozen + datetime.timedelta(minutes=1), tick=False)
+    stats_refresh()
+    client = fresh_client(office)
+
+    with django_assert_num_queries(EXPECTED["overview"]):
+        second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert second.json()["as_of"] != first.json()["as_of"]
+
+
+def test_a_units_staff_never_get_the_answer_cached_for_the_office(office, frozen):
+    from units.tests.factories import make_unit_user
+
+    reform = build(3)
+    user = make_unit_user(reform.responsibilities.first().unit)
+    url = reverse("stats-api:reforms")
+    office_answer = fresh_client(office).get(url)
+
+    staff_answer = fresh_client(user).get(url)
+
+    assert office_answer.json()["count"] == 3
+    assert staff_answer.json()["count"] == 1
+    assert staff_answer["ETag"] != office_answer["ETag"]
+
+
+def test_other_query_parameters_are_other_answers(office, frozen):
+    build(3)
+    url = reverse("stats-api:reforms")
+
+    whole = fresh_client(office).get(url)
+    paged = fresh_client(office).get(url, {"page_size": 1})
+
+    assert len(whole.json()["results"]) == 3
+    assert len(paged.json()["results"]) == 1
+    assert whole["ETag"] != paged["ETag"]
