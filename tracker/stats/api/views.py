@@ -28,6 +28,7 @@ from ..choices import Interval, SubjectKind
 from ..definitions import DEFINITIONS
 from ..filtersets import StatsFilterSet, scope_unit_ids, stats_filters
 from ..services.breakdowns import filtered_reforms
+from ..services.generation import answers_generation
 from ..services.ledger import ledger_build, ledger_csv, ledger_xlsx
 from ..services.ordering import order_rows, ordering_fields
 from . import serializers as s
@@ -69,7 +70,9 @@ DESCRIPTION = format_lazy(
 def answer_key(request, clock) -> str:
     """The cache key of a statistics answer; its digest doubles as the ETag."""
     scope = scope_unit_ids(request.user)  # also refuses a user without figures (403) before any cache look-up
-    version = clock.state.refreshed_at.isoformat() if clock.state.refreshed_at else "-"
+    refreshed = clock.state.refreshed_at.isoformat() if clock.state.refreshed_at else "-"
+    # The rollup's refresh, and the reports changed since it (stats_report_sync bumps the generation).
+    version = (refreshed, answers_generation())
     query = sorted((name, value) for name in request.query_params for value in request.query_params.getlist(name))
     text = repr((request.path, query, scope, version, clock.today.isoformat(), get_language()))
     return "stats-answer:" + hashlib.sha256(text.encode()).hexdigest()

@@ -26,6 +26,7 @@ from ..obligations import SUBMITTED_STATES, facts_insert, facts_sync_reports, re
 from ..rules import colour_of, due_soon_until
 from .breakdowns import city_rows, reform_rows, unit_rows
 from .figures import Clock, StatsFilters
+from .generation import answers_invalidate_on_commit
 from .statuses import month_of
 
 EVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -193,6 +194,7 @@ def stats_report_sync(*, report: ProgressReport) -> bool:
     rereads every report written in the last ten minutes anyway. Returns False before the first refresh (which reads
     everything).
     """
+    answers_invalidate_on_commit()
     state = RollupState.objects.filter(pk=1).values("as_of_date", "due_soon_until").first()
     if state is None or state["as_of_date"] is None or state["due_soon_until"] is None:
         return False
