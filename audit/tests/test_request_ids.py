@@ -3,8 +3,12 @@ carried into the Celery tasks a request enqueues and into their log lines; gunic
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings as django_settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -112,3 +116,21 @@ def test_production_logs_json_lines_unless_debug(settings):
     assert build_logging(fmt="text", level="INFO")["handlers"]["console"]["formatter"] == "text"
     with pytest.raises(ValueError):
         build_logging(fmt="xml", level="INFO")
+
+
+@pytest.mark.parametrize("settings_module", ["config.settings.local", "config.settings.test"])
+def test_a_django_error_is_logged_once(settings_module):
+    # Django's own default config gives the "django" logger a console handler besides the root's: a 5xx was
+    # printed twice in the quickstart's output. A fresh process, as scripts/run starts one.
+    code = 'import logging; logging.getLogger("django.request").error("Service Unavailable: /probe/")'
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DJANGO_DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout + result.stderr).count("Service Unavailable: /probe/") == 1

@@ -28,4 +28,7 @@ def build_logging(*, fmt: str, level: str) -> dict:
             "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["request_context"]},
         },
         "root": {"handlers": ["console"], "level": level},
+        # Django's default config gives the "django" logger a console handler of its own (under DEBUG) and
+        # propagates to the root too: every error line would be printed twice. One handler, the root's.
+        "loggers": {"django": {"handlers": [], "level": level, "propagate": True}},
     }
