@@ -41,3 +41,22 @@ class IdFilter(django_filters.ModelMultipleChoiceFilter):
     """`<fk>_id=1&<fk>_id=2`: the rows related to any of these ids (which must exist)."""
 
     field_class = IdMultipleChoiceField
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, True/False); anything else is refused rather than read as "no filter"."""
+
+    ACCEPTED = {"true", "false", "1", "0", "True", "False"}
+    # A text input hands the raw value to to_python(); NullBooleanSelect would turn "null" into None first.
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value not in (None, "") and not isinstance(value, bool) and value not in self.ACCEPTED:
+            raise ValidationError(_("Use true or false."), code="invalid")
+        return super().to_python(value)
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """django-filter's BooleanFilter, but `?needs_verification=null` is a 400 instead of no filter."""
+
+    field_class = StrictNullBooleanField

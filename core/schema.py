@@ -71,8 +71,16 @@ def postprocess(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: what serializer fields cannot say by themselves.
 
     `errors` comes with validation errors only (drf-spectacular lists every read-only field as required).
+    An empty date filter means no filter.
     """
     error = result.get("components", {}).get("schemas", {}).get("Error")
     if error and "errors" in error.get("required", []):
         error["required"].remove("errors")
+    # django-filter reads an empty date (`?date_to=`) as "no filter", as an HTML form sends it: say so.
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("format") in ("date", "date-time"):
+                    parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
     return result

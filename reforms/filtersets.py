@@ -7,7 +7,7 @@ from django_filters.rest_framework import FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from core.filters import IdFilter
+from core.filters import BooleanFilter, IdFilter
 from units.models import City, Unit
 
 from .choices import Category, ResponsibilityRole, Scope
@@ -35,7 +35,7 @@ class ReformFilterSet(FilterSet):
     )
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False, label=_("Category"))
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices, distinct=False, label=_("Promotion scope"))
-    needs_verification = django_filters.BooleanFilter(label=_("Needs verification"))
+    needs_verification = BooleanFilter(label=_("Needs verification"))
     # field_name points at the real relation so the schema documents the types; the filtering itself happens in
     # filter_queryset(), where the three conditions must hold for one and the same responsibility row.
     unit_id = IdFilter(

@@ -22,10 +22,16 @@ from units.choices import MembershipRole
 from units.tests.factories import UnitFactory, make_consumer_user, make_office_user, make_unit_user
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-# Fixed: the same cases on every run, so a red CI run is reproducible with the command it prints.
-SEED = 20261129
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "6"))
+# Unset: deterministic generation, the same cases on every run, so a red CI run reproduces with its command. Set
+# (a larger run, docs/api-contract.md): random generation from that seed.
+SEED = os.environ.get("API_FUZZ_SEED")
+# The coverage phase (every boundary and type of every parameter, ~4,400 cases a role) takes minutes per role: it
+# belongs to the larger run (docs/api-contract.md); CI runs the examples and the fuzzing, positive and negative.
+PHASES = os.environ.get("API_FUZZ_PHASES", "examples,fuzzing")
 ROLES = ("office", "reporter", "manager", "consumer", "anonymous")
+# A larger run may pick roles: API_FUZZ_ROLES=office,consumer.
+CHOSEN = [role for role in os.environ.get("API_FUZZ_ROLES", ",".join(ROLES)).split(",") if role in ROLES]
 
 
 @pytest.fixture
@@ -87,14 +93,10 @@ def schemathesis_run(base_url: str, token: str | None, tmp_path: Path, role: str
         "--mode",
         "all",
         "--phases",
-        "examples,coverage,fuzzing",
+        PHASES,
         "--max-examples",
         str(MAX_EXAMPLES),
-        "--seed",
-        str(SEED),
-        # No example database: a run must not depend on what earlier runs found (nor write into the checkout).
-        "--generation-database",
-        "none",
+        *(["--seed", SEED, "--generation-database", "none"] if SEED else ["--generation-deterministic"]),
         "--workers",
         "1",
         "--no-shrink",
@@ -109,10 +111,11 @@ def schemathesis_run(base_url: str, token: str | None, tmp_path: Path, role: str
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(int(os.environ.get("API_FUZZ_TIMEOUT", "900")))
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, generous_throttles, live_server, tmp_path):
     failed = []
-    for role in ROLES:
+    assert CHOSEN, "API_FUZZ_ROLES names no role"
+    for role in CHOSEN:
         result = schemathesis_run(live_server.url, world.get(role), tmp_path, role)
         summary = result.stdout[-6000:]
         print(f"===== schemathesis as {role}: exit {result.returncode}\n{summary}\n{result.stderr[-2000:]}")

@@ -65,9 +65,10 @@ class ReportingPeriodViewSet(TrackerViewMixin, ReadOnlyModelViewSet):
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description=_('The ETag of the report being changed, e.g. "3".')
 )
+STATE_CONFLICT = error_response(_("The report's state does not allow this (e.g. editing a submitted report)"))
 REPORT_RESPONSES = {
     200: ReportDetailSerializer,
-    409: error_response(_("The report's state does not allow this (e.g. editing a submitted report)")),
+    409: STATE_CONFLICT,
     412: error_response(_("The report changed since the version given (If-Match or version)")),
 }
 UPDATE_RESPONSES = {
@@ -194,8 +195,12 @@ REPORT_ID = OpenApiParameter("report_id", OpenApiTypes.INT, OpenApiParameter.PAT
 @extend_schema_view(
     list=extend_schema(parameters=[REPORT_ID]),
     retrieve=extend_schema(parameters=[REPORT_ID]),
-    create=extend_schema(parameters=[REPORT_ID], request={"multipart/form-data": AttachmentUploadSerializer}),
-    destroy=extend_schema(parameters=[REPORT_ID]),
+    create=extend_schema(
+        parameters=[REPORT_ID],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 409: STATE_CONFLICT},
+    ),
+    destroy=extend_schema(parameters=[REPORT_ID], responses={204: None, 409: STATE_CONFLICT}),
     # The file as uploaded, with its own content type (one of the accepted kinds).
     download=extend_schema(
         parameters=[REPORT_ID], responses={(200, mime): OpenApiTypes.BINARY for mime in ACCEPTED_MIME_TYPES}

@@ -229,3 +229,14 @@ def test_a_server_error_under_api_answers_json_and_elsewhere_the_html_page():
     body = json.loads(response.content)
     assert body["code"] == "server_error" and chinese(body["detail"])
     assert server_error(RequestFactory().get("/admin/"))["Content-Type"].startswith("text/html")
+
+
+def test_a_malformed_page_size_or_boolean_filter_answers_400_instead_of_being_ignored(client_for, consumer):
+    client = client_for(consumer)
+
+    page_size = client.get(reverse("units-api:city-list"), {"page_size": "null"})
+    boolean = client.get(reverse("reforms-api:reform-list"), {"needs_verification": "null"})
+
+    assert "page_size" in assert_error(page_size, 400, "invalid")["errors"]
+    assert "needs_verification" in assert_error(boolean, 400, "invalid")["errors"]
+    assert client.get(reverse("reforms-api:reform-list"), {"needs_verification": "false"}).status_code == 200

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.filters import ID_SCHEMA
+from core.schema import error_response
 from units.api.views import Pagination
 
 from .. import services
@@ -300,7 +301,7 @@ LEDGER_DESCRIPTION = _(
     summary=_("Ledger as an Excel workbook"),
     description=LEDGER_DESCRIPTION,
     parameters=FILTERS,
-    responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY), 400: OpenApiResponse(description=_("Bad filter"))},
+    responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY), 400: error_response(_("Bad filter"))},
 )
 class LedgerXlsxView(LedgerView):
     file_format = "xlsx"
@@ -313,7 +314,7 @@ class LedgerXlsxView(LedgerView):
     parameters=FILTERS,
     responses={
         (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
-        400: OpenApiResponse(description=_("Bad filter")),
+        400: error_response(_("Bad filter")),
     },
 )
 class LedgerCsvView(LedgerView):
