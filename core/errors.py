@@ -167,3 +167,41 @@ def server_error(request, template_name="500.html"):
     if not _is_api(request):
         return defaults.server_error(request, template_name)
     return _json("server_error", _("A server error occurred. The error has been logged; please try again later."), 500)
+
+
+class ApiErrorMiddleware:
+    """Outermost middleware: under /api/, an error response that is not JSON becomes the JSON error of its status.
+
+    The handlers above serve production; with DEBUG on (the quickstart) Django answers an unknown URL, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE or a crash with its technical HTML pages instead (the traceback is still logged).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or not _is_api(request):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 400:
+            return bad_request(request, _body_too_large(request))
+        if response.status_code == 403:
+            return permission_denied(request, None)
+        if response.status_code == 404:
+            return page_not_found(request, None)
+        if response.status_code >= 500:
+            return server_error(request)
+        return response
+
+
+def _body_too_large(request) -> Exception:
+    from django.conf import settings
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return RequestDataTooBig() if limit is not None and length > limit else SuspiciousOperation()

@@ -240,3 +240,19 @@ def test_a_malformed_page_size_or_boolean_filter_answers_400_instead_of_being_ig
     assert "page_size" in assert_error(page_size, 400, "invalid")["errors"]
     assert "needs_verification" in assert_error(boolean, 400, "invalid")["errors"]
     assert client.get(reverse("reforms-api:reform-list"), {"needs_verification": "false"}).status_code == 200
+
+
+def test_with_debug_on_an_unknown_url_and_a_body_too_large_still_answer_json(client_for, reporter, settings):
+    # The quickstart runs with DEBUG on, where Django answers with its technical HTML pages.
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = client_for(reporter)
+
+    unknown = client.get("/api/no-such-thing/")
+    too_large = client.generic(
+        "POST", LIST, ("work_done=" + "进" * 2000).encode(), content_type="application/x-www-form-urlencoded"
+    )
+
+    assert assert_error(unknown, 404, "not_found")["detail"] == "未找到。"
+    assert_error(too_large, 413, "request_too_large")
+    assert client.get("/admin/no-such-page/")["Content-Type"].startswith("text/html")
