@@ -20,3 +20,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/ these answer JSON like the API's exception handler (an unknown URL, a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE, a crash); elsewhere Django's own pages.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

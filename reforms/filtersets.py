@@ -7,6 +7,7 @@ from django_filters.rest_framework import FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import BooleanFilter, IdFilter
 from units.models import City, Unit
 
 from .choices import Category, ResponsibilityRole, Scope
@@ -20,9 +21,7 @@ class ReformFilterSet(FilterSet):
     # distinct=False: multiple-choice filters add DISTINCT by default, useless on a reform's own columns and its
     # batch. The unit and city filters follow many-valued relations through EXISTS, so rows never repeat either.
     q = django_filters.CharFilter(method="search", label=_("Search (title, content, code)"))
-    batch_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="batch", queryset=Batch.objects.all(), distinct=False, label=_("Batch (id)")
-    )
+    batch_id = IdFilter(field_name="batch", queryset=Batch.objects.all(), distinct=False, label=_("Batch (id)"))
     # field_name walks to the code: the filter compares the code, not the instance. The schema cannot follow that
     # path by itself, hence the explicit type.
     batch = extend_schema_field(OpenApiTypes.STR)(
@@ -36,10 +35,10 @@ class ReformFilterSet(FilterSet):
     )
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False, label=_("Category"))
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices, distinct=False, label=_("Promotion scope"))
-    needs_verification = django_filters.BooleanFilter(label=_("Needs verification"))
+    needs_verification = BooleanFilter(label=_("Needs verification"))
     # field_name points at the real relation so the schema documents the types; the filtering itself happens in
     # filter_queryset(), where the three conditions must hold for one and the same responsibility row.
-    unit_id = django_filters.ModelMultipleChoiceFilter(
+    unit_id = IdFilter(
         field_name="units",
         queryset=Unit.objects.all(),
         method="filter_responsibility",
@@ -58,7 +57,7 @@ class ReformFilterSet(FilterSet):
         method="filter_responsibility",
         label=_("Role of the unit (with unit or unit_id: the reforms that unit leads or co-implements)"),
     )
-    city_id = django_filters.ModelMultipleChoiceFilter(
+    city_id = IdFilter(
         field_name="cities", queryset=City.objects.all(), method="filter_city", label=_("Target city (id)")
     )
     city = django_filters.ModelMultipleChoiceFilter(

@@ -67,3 +67,34 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client_for, co
     for asset in assets:
         assert asset.startswith("drf_spectacular_sidecar/")
         assert finders.find(asset) is not None, asset
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_errors_nullability_and_content_types(client_for, consumer):
+    schema = json.loads(client_for(consumer).get(reverse("api-schema"), {"format": "json"}).content)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status in ("400", "403", "404", "429"):
+                assert operation["responses"][status]["content"]["application/json"]["schema"] == error, (
+                    path,
+                    method,
+                    status,
+                )
+            if method in ("post", "put", "patch"):
+                assert {"413", "415"} <= set(operation["responses"]), (path, method)
+    assert components["Error"]["required"] == ["code", "detail"]
+    report = paths["/api/tracker/reports/{id}/"]
+    assert {"409", "412", "428"} <= set(report["patch"]["responses"])
+    # What the API returns: a bare array of revisions, nullable matrix cells and deadlines, the file's own type.
+    revisions = paths["/api/tracker/reports/{id}/revisions/"]["get"]["responses"]["200"]["content"]
+    assert revisions["application/json"]["schema"]["type"] == "array"
+    assert components["MatrixRow"]["properties"]["cells"]["items"]["nullable"] is True
+    assert components["ReformSubject"]["properties"]["deadline"]["nullable"] is True
+    download = paths["/api/tracker/reports/{report_id}/attachments/{id}/download/"]["get"]["responses"]["200"]
+    assert "application/pdf" in download["content"] and "application/octet-stream" not in download["content"]
+    assert "comment" in components["Return"]["required"]
+    unit_id = next(p for p in paths["/api/tracker/reports/"]["get"]["parameters"] if p["name"] == "unit_id")
+    assert unit_id["schema"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}

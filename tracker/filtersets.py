@@ -7,6 +7,7 @@ from django_filters.rest_framework import FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import IdFilter
 from reforms.models import Batch, Reform
 from units.models import City, Unit
 
@@ -24,9 +25,7 @@ def _by_code(field_name: str, queryset: QuerySet, to_field: str, label):
 
 
 class ReportingPeriodFilterSet(FilterSet):
-    batch_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="batch", queryset=Batch.objects.all(), label=_("Batch (id)")
-    )
+    batch_id = IdFilter(field_name="batch", queryset=Batch.objects.all(), label=_("Batch (id)"))
     batch = _by_code("batch__code", Batch.objects.all(), "code", _("Batch (code)"))
     code = django_filters.CharFilter(label=_("Period code"))
     current_on = django_filters.DateFilter(method="filter_current_on", label=_("Periods that include this day"))
@@ -41,26 +40,18 @@ class ReportingPeriodFilterSet(FilterSet):
 
 class ProgressReportFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (narrative, reform title or code, unit)"))
-    reform_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="reform", queryset=Reform.objects.all(), label=_("Reform (id)")
-    )
+    reform_id = IdFilter(field_name="reform", queryset=Reform.objects.all(), label=_("Reform (id)"))
     reform = _by_code("reform__code", Reform.objects.all(), "code", _("Reform (code)"))
-    unit_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="unit", queryset=Unit.objects.all(), label=_("Unit (id)")
-    )
+    unit_id = IdFilter(field_name="unit", queryset=Unit.objects.all(), label=_("Unit (id)"))
     unit = _by_code("unit__name", Unit.objects.all(), "name", _("Unit (name)"))
-    period_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="period", queryset=ReportingPeriod.objects.all(), label=_("Reporting period (id)")
-    )
+    period_id = IdFilter(field_name="period", queryset=ReportingPeriod.objects.all(), label=_("Reporting period (id)"))
     # Codes repeat across batches (every batch has a 2026-11), so this matches that period of every batch.
     period = extend_schema_field(OpenApiTypes.STR)(
         django_filters.CharFilter(field_name="period__code", label=_("Reporting period (code)"))
     )
-    batch_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="reform__batch", queryset=Batch.objects.all(), label=_("Batch (id)")
-    )
+    batch_id = IdFilter(field_name="reform__batch", queryset=Batch.objects.all(), label=_("Batch (id)"))
     batch = _by_code("reform__batch__code", Batch.objects.all(), "code", _("Batch (code)"))
-    city_id = django_filters.ModelMultipleChoiceFilter(
+    city_id = IdFilter(
         field_name="city_lines__city", queryset=City.objects.all(), method="filter_city", label=_("City (id)")
     )
     city = django_filters.ModelMultipleChoiceFilter(

@@ -9,7 +9,9 @@ Documents carrying VBA macros are refused in both formats: nobody needs macros t
 JavaScript or launch actions are refused too (pdf_checks).
 """
 
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -47,7 +49,9 @@ DOC = Kind("Word 97-2003 / WPS", "application/msword", frozenset({"doc", "wps"})
 XLS = Kind("Excel 97-2003 / WPS", "application/vnd.ms-excel", frozenset({"xls", "et"}))
 PPT = Kind("PowerPoint 97-2003 / WPS", "application/vnd.ms-powerpoint", frozenset({"ppt", "dps"}))
 
-ACCEPTED_EXTENSIONS = frozenset().union(*(k.extensions for k in (PDF, PNG, JPEG, DOCX, XLSX, PPTX, DOC, XLS, PPT)))
+KINDS = (PDF, PNG, JPEG, DOCX, XLSX, PPTX, DOC, XLS, PPT)
+ACCEPTED_EXTENSIONS = frozenset().union(*(k.extensions for k in KINDS))
+ACCEPTED_MIME_TYPES = tuple(k.mime for k in KINDS)
 
 # Main part of each Office Open XML kind; [Content_Types].xml must be there too.
 _OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
@@ -56,6 +60,27 @@ _OLE_STREAMS = {"worddocument": DOC, "workbook": XLS, "book": XLS, "powerpoint d
 _OLE_MACRO_STORAGES = {"macros", "_vba_project_cur", "vba"}
 
 _NOT_ACCEPTED = _("This kind of file is not accepted. Upload PDF, Word, Excel, PowerPoint, WPS, PNG or JPEG files.")
+# Whatever a damaged or unusual container makes the readers raise means "not a document we accept": a ZIP whose
+# central directory claims a newer version raises NotImplementedError, an encrypted one RuntimeError, a truncated
+# one EOFError or struct.error, and olefile has its own assortment.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    EOFError,
+    ValueError,
+    LookupError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    MemoryError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+)
 _MACROS = _("Documents with macros are not accepted. Save the document without macros and upload it again.")
 
 
@@ -68,7 +93,7 @@ def _ooxml_kind(upload: UploadedFile) -> Kind:
     try:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except _UNREADABLE:
         raise ValidationError(_NOT_ACCEPTED) from None
     if "[Content_Types].xml" not in names:
         raise ValidationError(_NOT_ACCEPTED)
@@ -85,8 +110,7 @@ def _ole_kind(upload: UploadedFile) -> Kind:
     try:
         with olefile.OleFileIO(upload) as ole:
             entries = ole.listdir(streams=True, storages=True)
-    except (OSError, ValueError, IndexError, TypeError):
-        # olefile signals a malformed file with several exception types; all of them mean "not a document".
+    except _UNREADABLE:
         raise ValidationError(_NOT_ACCEPTED) from None
     top_level = {entry[0].lower() for entry in entries if entry}
     if top_level & _OLE_MACRO_STORAGES:

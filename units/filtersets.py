@@ -7,6 +7,8 @@ from django_filters.rest_framework import FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import IdFilter
+
 from .choices import UnitKind
 from .models import City, Unit
 
@@ -30,9 +32,7 @@ class UnitFilterSet(FilterSet):
     # distinct=False: multiple-choice filters add DISTINCT by default, useless on a unit's own columns and its FK.
     q = django_filters.CharFilter(method="search", label=_("Search (name, English name, other names)"))
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, distinct=False, label=_("Kind"))
-    city_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="city", queryset=City.objects.all(), distinct=False, label=_("City (id)")
-    )
+    city_id = IdFilter(field_name="city", queryset=City.objects.all(), distinct=False, label=_("City (id)"))
     # field_name walks to the code: the filter compares the code, not the instance. The schema cannot follow that
     # path by itself, hence the explicit type.
     city = extend_schema_field(OpenApiTypes.STR)(

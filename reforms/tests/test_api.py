@@ -199,7 +199,7 @@ def test_an_unknown_batch_code_is_a_400_naming_the_field(client_for, consumer):
     response = client_for(consumer).get(REFORMS, {"batch": "sdftz-9"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
-    assert "sdftz-9" in response.json()["batch"][0]
+    assert "sdftz-9" in response.json()["errors"]["batch"][0]
 
 
 def test_the_category_and_scope_filters(client_for, consumer):

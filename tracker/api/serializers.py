@@ -307,5 +307,11 @@ class ReviewSerializer(serializers.Serializer):
     )
 
 
+class ReturnSerializer(serializers.Serializer):
+    """A report goes back to its unit with the reason: the comment is required."""
+
+    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, label=_("comment"))
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(label=_("file"), allow_empty_file=True)

@@ -2,24 +2,25 @@
 
 from django.db.models import Prefetch
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
+from core.schema import error_response
 from units.api.views import Pagination, ordering_schema
 
 from .. import services
 from ..filtersets import ProgressReportFilterSet, ReportingPeriodFilterSet
 from ..models import Attachment, ProgressReport, ReportingPeriod, ReportRevision, ReportTransition
-from ..uploads import MAX_UPLOAD_BYTES
-from .errors import etag, exception_handler, requested_version
+from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
+from .errors import etag, requested_version
 from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
 from .serializers import (
@@ -30,6 +31,7 @@ from .serializers import (
     ReportingPeriodSerializer,
     ReportSerializer,
     ReportUpdateSerializer,
+    ReturnSerializer,
     ReviewSerializer,
     RevisionSerializer,
     city_line_rows,
@@ -44,9 +46,6 @@ PERMISSIONS = [IsAuthenticated, ScopedModelPermissions]
 class TrackerViewMixin:
     # Writes are throttled per user on top of the global rates; the scope names are REST_FRAMEWORK rate keys.
     write_throttle_scope = "tracker-writes"
-
-    def get_exception_handler(self):
-        return exception_handler
 
     def get_throttles(self):
         throttles = super().get_throttles()
@@ -69,14 +68,29 @@ WRITE_ACTIONS = {"update", "partial_update", "submit", "approve", "return_"}
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description=_('The ETag of the report being changed, e.g. "3".')
 )
-REPORT_RESPONSES = {200: ReportDetailSerializer, 400: OpenApiResponse(description=_("Invalid input"))}
+STATE_CONFLICT = error_response(_("The report's state does not allow this (e.g. editing a submitted report)"))
+REPORT_RESPONSES = {
+    200: ReportDetailSerializer,
+    409: STATE_CONFLICT,
+    412: error_response(_("The report changed since the version given (If-Match or version)")),
+}
+UPDATE_RESPONSES = {
+    **REPORT_RESPONSES,
+    428: error_response(_("No version given: send If-Match (or a version field)")),
+}
 
 
 @ordering_schema("submitted_at", "updated_at", "created_at", "id")
 @extend_schema_view(
-    create=extend_schema(request=ReportCreateSerializer, responses={201: ReportDetailSerializer}),
-    update=extend_schema(request=ReportUpdateSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH]),
-    partial_update=extend_schema(request=ReportUpdateSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH]),
+    create=extend_schema(
+        request=ReportCreateSerializer,
+        responses={
+            201: ReportDetailSerializer,
+            409: error_response(_("A concurrent request conflicted; nothing was written")),
+        },
+    ),
+    update=extend_schema(request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH]),
+    partial_update=extend_schema(request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH]),
 )
 class ProgressReportViewSet(
     TrackerViewMixin,
@@ -180,15 +194,16 @@ class ProgressReportViewSet(
         serializer.is_valid(raise_exception=True)
         return self._review(request, services.report_approve, comment=serializer.validated_data["comment"])
 
-    @extend_schema(request=ReviewSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @extend_schema(request=ReturnSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        serializer = ReviewSerializer(data=request.data)
+        serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._review(request, services.report_return, comment=serializer.validated_data["comment"])
 
+    # The whole history as one array (a report has a handful of revisions), not a page.
     @extend_schema(responses=RevisionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def revisions(self, request, pk=None):
         report = get_object_or_404(ProgressReport.objects.for_user(request.user), pk=pk)
         revisions = ReportRevision.objects.filter(report=report).select_related("created_by").order_by("number")
@@ -201,9 +216,16 @@ REPORT_ID = OpenApiParameter("report_id", OpenApiTypes.INT, OpenApiParameter.PAT
 @extend_schema_view(
     list=extend_schema(parameters=[REPORT_ID]),
     retrieve=extend_schema(parameters=[REPORT_ID]),
-    create=extend_schema(parameters=[REPORT_ID], request={"multipart/form-data": AttachmentUploadSerializer}),
-    destroy=extend_schema(parameters=[REPORT_ID]),
-    download=extend_schema(parameters=[REPORT_ID], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}),
+    create=extend_schema(
+        parameters=[REPORT_ID],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 409: STATE_CONFLICT},
+    ),
+    destroy=extend_schema(parameters=[REPORT_ID], responses={204: None, 409: STATE_CONFLICT}),
+    # The file as uploaded, with its own content type (one of the accepted kinds).
+    download=extend_schema(
+        parameters=[REPORT_ID], responses={(200, mime): OpenApiTypes.BINARY for mime in ACCEPTED_MIME_TYPES}
+    ),
 )
 class AttachmentViewSet(
     TrackerViewMixin,

@@ -275,6 +275,15 @@ class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
                 result.without_recipients,
             )
             self.message_user(request, text % {"count": result.without_recipients}, messages.WARNING)
+        if result.not_queued:
+            self.message_user(
+                request,
+                _(
+                    "The urgent reminders are recorded, but the message queue is unavailable right now: they go out "
+                    "with the first reminder sweep after it is back."
+                ),
+                messages.WARNING,
+            )
 
 
 @admin.register(Reminder)

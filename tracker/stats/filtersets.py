@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import FilterSet
 
+from core.filters import IdFilter
 from reforms.choices import Category, Scope
 from reforms.models import Batch, Reform
 from tracker.models import ReportingPeriod
@@ -22,13 +23,13 @@ from .services.figures import StatsFilters
 class StatsFilterSet(FilterSet):
     """Only its form is used: the services apply the cleaned values to targets and obligations alike."""
 
-    batch_id = django_filters.ModelMultipleChoiceFilter(queryset=Batch.objects.all(), label=_("Batch (id)"))
+    batch_id = IdFilter(queryset=Batch.objects.all(), label=_("Batch (id)"))
     batch = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code", queryset=Batch.objects.all(), label=_("Batch (code)")
     )
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices, label=_("Promotion scope"))
-    unit_id = django_filters.ModelMultipleChoiceFilter(
+    unit_id = IdFilter(
         queryset=Unit.objects.all(),
         label=_("Responsible unit (id): its reforms' targets and its own report obligations"),
     )
@@ -37,7 +38,7 @@ class StatsFilterSet(FilterSet):
         queryset=Unit.objects.all(),
         label=_("Responsible unit (name): its reforms' targets and its own report obligations"),
     )
-    city_id = django_filters.ModelMultipleChoiceFilter(
+    city_id = IdFilter(
         queryset=City.objects.all(),
         label=_("Target city (id): its targets and the obligations of the reforms targeting it"),
     )
@@ -46,7 +47,7 @@ class StatsFilterSet(FilterSet):
         queryset=City.objects.all(),
         label=_("Target city (administrative code): its targets and the obligations of the reforms targeting it"),
     )
-    period_id = django_filters.ModelMultipleChoiceFilter(
+    period_id = IdFilter(
         queryset=ReportingPeriod.objects.all(), label=_("Reporting period (id): the obligations of these periods")
     )
     # Codes repeat across batches (every batch may have a 2026-11): a code selects that period of every batch.

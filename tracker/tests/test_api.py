@@ -89,8 +89,8 @@ def test_a_member_of_several_responsible_units_must_pass_one_of_theirs(
     not_mine = client.post(LIST, {"reform": reform_a.pk, "period": period.pk, "unit": unit_b.pk}, format="json")
     mine = client.post(LIST, {"reform": reform_a.pk, "period": period.pk, "unit": unit_c.pk}, format="json")
 
-    assert without.status_code == 400 and "unit" in without.json()
-    assert not_mine.status_code == 400 and "unit" in not_mine.json()
+    assert without.status_code == 400 and "unit" in without.json()["errors"]
+    assert not_mine.status_code == 400 and "unit" in not_mine.json()["errors"]
     assert mine.status_code == 201 and mine.json()["unit"]["id"] == unit_c.pk
     assert ProgressReport.objects.count() == 1
 
@@ -101,7 +101,7 @@ def test_a_duplicate_report_is_refused_with_a_chinese_message(client_for, report
     response = client_for(manager).post(LIST, {"reform": reform_a.pk, "period": period.pk}, format="json")
 
     assert response.status_code == 400
-    message = response.json()["non_field_errors"][0]
+    message = response.json()["errors"]["non_field_errors"][0]
     assert message == "本单位已就该改革事项报送过本期进展报告。"
     assert ProgressReport.objects.count() == 1
 
@@ -110,7 +110,7 @@ def test_a_reform_of_another_unit_reads_as_unknown(client_for, reporter, reform_
     response = client_for(reporter).post(LIST, {"reform": reform_b.pk, "period": period.pk}, format="json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"reform"}
+    assert set(response.json()["errors"]) == {"reform"}
     assert not ProgressReport.objects.exists()
 
 
@@ -139,7 +139,7 @@ def test_bad_input_on_create_answers_400_per_field_and_stores_nothing(
     response = client_for(reporter).post(LIST, body, format="json")
 
     assert response.status_code == 400
-    assert fields <= set(response.json())
+    assert fields <= set(response.json()["errors"])
     assert not ProgressReport.objects.exists()
 
 
@@ -150,8 +150,8 @@ def test_field_errors_come_in_chinese_by_default_and_in_english_on_request(clien
     chinese = client.post(LIST, body, format="json")
     english = client.post(LIST, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert chinese.json()["percent"] == ["请确保该值小于或者等于 100。"]
-    assert english.json()["percent"] == ["Ensure this value is less than or equal to 100."]
+    assert chinese.json()["errors"]["percent"] == ["请确保该值小于或者等于 100。"]
+    assert english.json()["errors"]["percent"] == ["Ensure this value is less than or equal to 100."]
 
 
 def test_a_body_that_is_not_utf8_answers_400_and_stores_nothing(client_for, reporter, reform_a, period):
@@ -168,7 +168,7 @@ def test_dates_out_of_range_in_filters_answer_400(client_for, office):
     response = client_for(office).get(LIST, {"submitted_after": "2026-13-45"})
 
     assert response.status_code == 400
-    assert "submitted_after" in response.json()
+    assert "submitted_after" in response.json()["errors"]
 
 
 # --- reading and scope --------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_a_malformed_if_match_answers_400(client_for, reporter, reform_a, make_r
     response = client_for(reporter).patch(detail(report), {"percent": 30}, format="json", HTTP_IF_MATCH="*")
 
     assert response.status_code == 400
-    assert "If-Match" in response.json()
+    assert "If-Match" in response.json()["errors"]
 
 
 def test_put_needs_every_editable_field(client_for, reporter, reform_a, make_report):
@@ -290,7 +290,7 @@ def test_put_needs_every_editable_field(client_for, reporter, reform_a, make_rep
     )
 
     assert partial.status_code == 400
-    assert {"status", "work_done", "problems", "next_steps"} <= set(partial.json())
+    assert {"status", "work_done", "problems", "next_steps"} <= set(partial.json()["errors"])
     assert full.status_code == 200
 
 
@@ -373,7 +373,7 @@ def test_the_whole_life_cycle_through_the_api(client_for, reporter, office, refo
 
     assert submitted.status_code == 200 and submitted.json()["state"] == "submitted"
     assert early_edit.status_code == 409
-    assert no_comment.status_code == 400 and "comment" in no_comment.json()
+    assert no_comment.status_code == 400 and "comment" in no_comment.json()["errors"]
     assert returned.status_code == 200 and returned.json()["review_comment"] == "请补充数据"
     assert edited.status_code == 200
     assert resubmitted.json()["revision"] == 2

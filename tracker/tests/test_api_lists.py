@@ -55,7 +55,7 @@ def test_an_unknown_id_in_a_filter_answers_400(client_for, office):
     response = client_for(office).get(LIST, {"reform_id": 999999})
 
     assert response.status_code == 400
-    assert "reform_id" in response.json()
+    assert "reform_id" in response.json()["errors"]
 
 
 def test_periods_are_listed_and_filtered_by_batch(client_for, consumer, period):

@@ -170,7 +170,7 @@ def test_a_disguised_upload_answers_400_with_the_reason_in_chinese(client_for, r
     response = client_for(reporter).post(attachments_url(draft), {"file": samples.upload("报告.pdf", samples.exe())})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["file"]
+    assert list(response.json()["errors"]) == ["file"]
     assert not Attachment.objects.exists()
 
 
@@ -182,7 +182,7 @@ def test_an_oversize_upload_answers_400_before_it_is_read(client_for, reporter, 
     )
 
     assert response.status_code == 400
-    assert response.json() == {"file": ["A file may be at most 20 MB."]}
+    assert response.json()["errors"] == {"file": ["A file may be at most 20 MB."]}
     assert not Attachment.objects.exists()
 
 
@@ -190,7 +190,7 @@ def test_a_request_without_a_file_answers_400(client_for, reporter, draft):
     response = client_for(reporter).post(attachments_url(draft), {})
 
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "file" in response.json()["errors"]
 
 
 def test_download_sends_the_file_as_an_attachment_that_a_browser_will_not_render(client_for, reporter, office, draft):

@@ -1,8 +1,11 @@
+import re
+
 from django.db.models import Count, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -19,6 +22,13 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        # DRF falls back to the default on a malformed page_size; the schema says a positive integer, so say 400.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not re.fullmatch(r"[0-9]{1,9}", raw.strip() or "x"):
+            raise ValidationError({self.page_size_query_param: [_("A valid integer is required.")]})
+        return super().get_page_size(request)
 
 
 def ordering_schema(*fields: str):

@@ -223,7 +223,7 @@ def test_an_unknown_kind_is_a_400_naming_the_field(client_for, consumer):
     response = client_for(consumer).get(UNITS, {"kind": "ministry"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
-    assert "kind" in response.json()
+    assert "kind" in response.json()["errors"]
 
 
 def test_the_city_id_filter_picks_the_units_of_that_city(client_for, consumer):
@@ -254,7 +254,7 @@ def test_an_unknown_city_code_is_a_400_naming_the_field(client_for, consumer):
     response = client_for(consumer).get(UNITS, {"city": "379999"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
-    assert "379999" in response.json()["city"][0]
+    assert "379999" in response.json()["errors"]["city"][0]
 
 
 @pytest.mark.parametrize("term", ["市场监管", "market regulation", "省工商局"])

@@ -5,7 +5,6 @@ sweeps running at once derive the same rows once.
 """
 
 import datetime
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -178,5 +177,12 @@ def reporting_rule_save(*, rule: ReportingRule) -> ReportingRule:
     """
     rule.full_clean()
     rule.save()
-    transaction.on_commit(functools.partial(reporting_rule_derive, batch_id=rule.batch_id), robust=True)
+    batch_id = rule.batch_id
+
+    # A named function, not functools.partial: on_commit(robust=True) logs a failure with the callable's
+    # __qualname__, which a partial does not have (the crash of issue 9).
+    def derive() -> None:
+        reporting_rule_derive(batch_id=batch_id)
+
+    transaction.on_commit(derive, robust=True)
     return rule

@@ -9,7 +9,6 @@ Safe to run twice at once (two beats, a retried task, an operator's command next
 """
 
 import datetime
-import functools
 import time
 import uuid
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.enqueue import enqueue_on_commit
 from tracker.models import ReportingPeriod
 from units.roles import is_office
 
@@ -92,6 +92,8 @@ def reminders_record(
 class ClaimResult:
     deliveries: list[Delivery] = field(default_factory=list)
     count: int = 0
+    # Deliveries the broker refused after commit (it was down); their rows stay claimed until the lease expires.
+    not_queued: int = 0
 
 
 CLAIM_SQL = """
@@ -152,18 +154,22 @@ def reminders_claim(
             deliveries.append(Delivery(str(token), target["channel"], target["recipient_id"] or target["webhook_id"]))
             count += target["rows"]
         deliveries.sort(key=lambda d: (d.channel, d.target_id))
+        result = ClaimResult(deliveries=deliveries, count=count)
         if enqueue:
-            _enqueue(deliveries)
-    return ClaimResult(deliveries=deliveries, count=count)
+            _enqueue(result)
+    return result
 
 
-def _enqueue(deliveries: list[Delivery]) -> None:
+def _enqueue(result: ClaimResult) -> None:
     from ..tasks import deliver_reminders
 
-    for d in deliveries:
-        # robust: one failed publish (broker down) must not stop the others; its rows stay claimed and the next
-        # sweep takes them over when the lease expires.
-        transaction.on_commit(functools.partial(deliver_reminders.delay, d.claim, d.channel, d.target_id), robust=True)
+    def not_queued() -> None:
+        result.not_queued += 1
+
+    for d in result.deliveries:
+        # A failed publish (broker down) is logged and counted, and does not stop the others: its rows stay claimed
+        # (`sending`), and the first sweep after the lease expired claims them again and sends them.
+        enqueue_on_commit(deliver_reminders, d.claim, d.channel, d.target_id, on_failure=not_queued)
 
 
 def reminders_sweep(
@@ -202,6 +208,11 @@ class RemindNowResult:
     already_met: int = 0
     without_recipients: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
+    claim: ClaimResult | None = None  # its not_queued is known once the transaction committed
+
+    @property
+    def not_queued(self) -> int:
+        return self.claim.not_queued if self.claim else 0
 
 
 @transaction.atomic
@@ -233,7 +244,8 @@ def reminders_remind_now(*, obligations: Iterable[Obligation], user) -> RemindNo
     urges = Reminder.objects.filter(obligation_id__in=open_ids, manual=True, occurs_on=today, step=Step.URGE)
     reached = set(urges.order_by().values_list("obligation_id", flat=True).distinct())
     if reached:
-        result.deliveries = reminders_claim(claim=token, now=now, obligation_ids=sorted(reached)).deliveries
+        result.claim = reminders_claim(claim=token, now=now, obligation_ids=sorted(reached))
+        result.deliveries = result.claim.deliveries
     mine = set(urges.filter(claim=token).order_by().values_list("obligation_id", flat=True).distinct())
     result.reminded = len(mine)
     result.already_reminded = len(reached - mine)

@@ -98,7 +98,7 @@ class ReformSubjectSerializer(serializers.Serializer):
     def get_batch(self, subject) -> dict:
         return {"id": subject["batch_id"], "code": subject["batch__code"]}
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_deadline(self, subject):
         """The reform's completion deadline, else its batch's default."""
         return subject["deadline"] or subject["batch__default_deadline"]
@@ -198,6 +198,7 @@ class CellSerializer(serializers.Serializer):
 
 
 class MatrixRowSerializer(ReformRowSerializer):
+    # null: the column's city is not a target of the row's reform.
     cells = serializers.ListField(
         child=CellSerializer(allow_null=True),
         read_only=True,

@@ -7,7 +7,6 @@ staff to their own units, and says how fresh its figures are (`as_of`). Queries 
 import hashlib
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -21,6 +20,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import ID_SCHEMA
+from core.schema import error_response
 from units.api.views import Pagination
 
 from .. import services
@@ -46,7 +47,10 @@ def filter_parameters() -> list[OpenApiParameter]:
     for name, flt in StatsFilterSet.base_filters.items():
         kwargs = {"description": flt.label, "many": False}
         if isinstance(flt, ModelMultipleChoiceFilter):
-            kwargs.update(type=str if flt.extra.get("to_field_name") else int, many=True, explode=True)
+            if flt.extra.get("to_field_name"):
+                kwargs.update(type=str, many=True, explode=True)
+            else:
+                kwargs.update(type={"type": "array", "items": ID_SCHEMA}, explode=True)
         elif isinstance(flt, MultipleChoiceFilter):
             kwargs.update(type=str, many=True, explode=True, enum=[value for value, _label in flt.extra["choices"]])
         elif isinstance(flt, DateFilter):
@@ -91,14 +95,10 @@ def ordering_parameter(breakdown: str) -> OpenApiParameter:
 
 
 class StatsView(APIView):
-    """Shared by the statistics views: authentication required, Django validation errors answered as 400."""
+    """Shared by the statistics views: authentication required; the filters' Django validation errors answer 400
+    through the API's exception handler (core.errors)."""
 
     permission_classes = [IsAuthenticated]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError):
-            exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-        return super().handle_exception(exc)
 
     def get_filters(self):
         return stats_filters(self.request.user, self.request.query_params)
@@ -344,7 +344,7 @@ LEDGER_DESCRIPTION = _(
     summary=_("Ledger as an Excel workbook"),
     description=LEDGER_DESCRIPTION,
     parameters=FILTERS,
-    responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY), 400: OpenApiResponse(description=_("Bad filter"))},
+    responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY), 400: error_response(_("Bad filter"))},
 )
 class LedgerXlsxView(LedgerView):
     file_format = "xlsx"
@@ -357,7 +357,7 @@ class LedgerXlsxView(LedgerView):
     parameters=FILTERS,
     responses={
         (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
-        400: OpenApiResponse(description=_("Bad filter")),
+        400: error_response(_("Bad filter")),
     },
 )
 class LedgerCsvView(LedgerView):

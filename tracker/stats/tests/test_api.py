@@ -37,7 +37,7 @@ def test_a_signed_in_user_without_a_role_gets_403(client_for, name):
     response = client_for(UserFactory()).get(reverse(f"stats-api:{name}"))
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "您不属于任何单位，没有可查看的统计数据。"}
+    assert response.json() == {"code": "permission_denied", "detail": "您不属于任何单位，没有可查看的统计数据。"}
 
 
 def test_a_token_reads_the_statistics(scenario, consumer, api_client):
@@ -70,7 +70,7 @@ def test_a_unit_filter_outside_ones_own_units_is_refused(scenario, client_for, r
     response = client.get(reverse("stats-api:overview"), {"unit": "省测试乙厅"})
 
     assert response.status_code == 400
-    assert response.json() == {"unit": ["您只能查看本单位的统计数据。"]}
+    assert response.json()["errors"] == {"unit": ["您只能查看本单位的统计数据。"]}
     assert client.get(reverse("stats-api:overview"), {"unit_id": scenario.units["U1"].pk}).status_code == 200
 
 
@@ -90,7 +90,7 @@ def test_bad_filters_answer_400_naming_the_field(scenario, client_for, office, p
     response = client_for(office).get(reverse("stats-api:reforms"), params)
 
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert list(body) == [field]
     assert body[field][0]  # a message, in Chinese where Django has one
 
@@ -98,18 +98,18 @@ def test_bad_filters_answer_400_naming_the_field(scenario, client_for, office, p
 def test_an_ordering_error_lists_what_is_accepted(scenario, client_for, office):
     response = client_for(office).get(reverse("stats-api:units"), {"ordering": "code"})
 
-    assert response.json()["ordering"][0].startswith("未知字段“code”；可用字段：position, name, reforms")
+    assert response.json()["errors"]["ordering"][0].startswith("未知字段“code”；可用字段：position, name, reforms")
 
 
 def test_the_trend_refuses_a_bad_interval_and_too_many_points(scenario, client_for, office):
     client = client_for(office)
 
-    assert client.get(reverse("stats-api:trend"), {"interval": "day"}).json() == {
+    assert client.get(reverse("stats-api:trend"), {"interval": "day"}).json()["errors"] == {
         "interval": ["请填写 week 或 month。"]
     }
     response = client.get(reverse("stats-api:trend"), {"interval": "week", "date_from": "2000-01-03"})
     assert response.status_code == 400
-    assert "date_from" in response.json()
+    assert "date_from" in response.json()["errors"]
 
 
 def test_a_page_past_the_end_is_404(scenario, client_for, office):

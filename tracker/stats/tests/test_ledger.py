@@ -134,7 +134,7 @@ def test_a_unit_exports_only_its_reforms_and_a_bad_filter_is_a_400(scenario, cli
 
     response = client.get(reverse("stats-api:ledger-xlsx"), {"date_from": "2026-12-01", "date_to": "2026-11-01"})
     assert response.status_code == 400
-    assert response.json() == {"date_to": ["截止日期早于起始日期。"]}
+    assert response.json()["errors"] == {"date_to": ["截止日期早于起始日期。"]}
 
 
 # A table as the office keeps it: quotes, commas and line breaks in cells, a doubtful title, unknown units and scope.
