@@ -11,7 +11,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,14 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = gettext_lazy("The request is too large.")
     default_code = "request_too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("The database is briefly unavailable. Nothing was saved; please try again shortly.")
+    default_code = "database_unavailable"
+    # Seconds a client should wait: a PostgreSQL restart or fail-over takes a few.
+    wait = 5
 
 
 class Conflict(exceptions.APIException):
@@ -91,6 +99,11 @@ def as_api_exception(exc: Exception) -> exceptions.APIException | None:
         # A constraint (or a database guard) refused a write the services' checks let through: a race with another
         # request. The transaction rolled back, nothing was written.
         return Conflict()
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection was refused or lost (a restart, a fail-over): the transaction did not commit, so nothing
+        # was written, and the same request can simply be sent again. Logged: operators want to know.
+        logger.warning("database unavailable: %s", exc)
+        return DatabaseUnavailable()
     # Domain errors say which status they mean (tracker.exceptions), so this module needs no domain import.
     http_status = getattr(exc, "http_status", None)
     if http_status:

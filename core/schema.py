@@ -2,8 +2,9 @@
 
 Which statuses come from where: 400 bad parameters or body (filters apply to detail routes too); 403 no or wrong
 credentials (session authentication comes first, so DRF answers 403 rather than 401) or a role without the right;
-404 an object outside one's scope or an unknown page; 429 throttled; and for operations with a body 413 (too large)
-and 415 (a content type the operation does not parse). Operations add their own (409/412/428 for report writes).
+404 an object outside one's scope or an unknown page; 429 throttled; 503 the database unreachable; and for
+operations with a body 413 (too large) and 415 (a content type the operation does not parse). Operations add their
+own (409/412/428 for report writes).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ ERRORS = {
     403: _("Not signed in, or not allowed"),
     404: _("Not found (or outside your scope)"),
     429: _("Too many requests: wait for Retry-After seconds"),
+    503: _("The database is briefly unavailable (a restart): nothing was saved; retry after Retry-After seconds"),
 }
 BODY_ERRORS = {
     413: _("The request body is too large"),

@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 
 from core.errors import server_error
 from tracker.models import Attachment, ProgressReport
+from tracker.reminders.tests.smtp import free_port
 from tracker.stats.tests.test_api import ENDPOINTS as STATS_ENDPOINTS
 
 from . import samples
@@ -256,3 +258,25 @@ def test_with_debug_on_an_unknown_url_and_a_body_too_large_still_answer_json(cli
     assert assert_error(unknown, 404, "not_found")["detail"] == "未找到。"
     assert_error(too_large, 413, "request_too_large")
     assert client.get("/admin/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+# --- the database going away ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_refuses_connections_answers_503_with_retry_after(client_for, office):
+    client = client_for(office)
+    # A real refused connection (nothing listens on that loopback port), as while PostgreSQL restarts.
+    connection.close()
+    real_port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = free_port()
+    try:
+        response = client.get(LIST)
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+
+    body = assert_error(response, 503, "database_unavailable")
+    assert chinese(body["detail"])
+    assert response["Retry-After"] == "5"
+    assert client.get(LIST).status_code == 200  # and the next request, once it is back, is served

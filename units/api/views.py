@@ -3,7 +3,7 @@ import re
 from django.db.models import Count, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.schema import error_response
 from units.filtersets import CityFilterSet, UnitFilterSet
 from units.models import City, Unit
 
@@ -101,8 +102,8 @@ class TokenObtainView(ObtainAuthToken):
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(description=_("Wrong user name or password, or no token issued to the account.")),
-            429: OpenApiResponse(description=_("Too many attempts: wait the seconds Retry-After says.")),
+            400: error_response(_("Wrong user name or password, or no token issued to the account.")),
+            429: error_response(_("Too many attempts: wait the seconds Retry-After says.")),
         },
         description=_(
             "Exchange an API consumer's user name and password for the token the provincial office issued to it. "

@@ -121,14 +121,14 @@ def test_a_wrong_password_answers_400_in_chinese(consumer):
     response = APIClient().post(TOKEN_URL, {"username": "consumer", "password": "wrong"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["non_field_errors"] == ["无法使用提供的认证信息登录。"]
+    assert response.json()["errors"]["non_field_errors"] == ["无法使用提供的认证信息登录。"]
 
 
 def test_missing_fields_answer_400_per_field(db):
     response = APIClient().post(TOKEN_URL, {}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"username": ["该字段是必填项。"], "password": ["该字段是必填项。"]}
+    assert response.json()["errors"] == {"username": ["该字段是必填项。"], "password": ["该字段是必填项。"]}
 
 
 def test_an_account_without_an_issued_token_gets_none(consumer, reporter):
@@ -136,7 +136,7 @@ def test_an_account_without_an_issued_token_gets_none(consumer, reporter):
         response = APIClient().post(TOKEN_URL, {"username": username, "password": PASSWORD}, format="json")
 
         assert response.status_code == 400
-        assert "尚未向此账号签发 API 令牌" in response.json()["non_field_errors"][0]
+        assert "尚未向此账号签发 API 令牌" in response.json()["errors"]["non_field_errors"][0]
     # A revoked token does not come back by itself: only the office issues tokens.
     assert not Token.objects.exists()
 
