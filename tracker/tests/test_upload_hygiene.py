@@ -88,7 +88,9 @@ def test_a_javascript_pdf_answers_400_in_chinese_through_the_api(client_for, rep
     response = client_for(reporter).post(attachments_url(draft), {"file": samples.upload("通知.pdf", content)})
 
     assert response.status_code == 400
-    assert response.json() == {"file": ["不接受嵌入 JavaScript 或启动操作的 PDF 文件。请将文档重新打印为 PDF 后上传。"]}
+    assert response.json()["errors"] == {
+        "file": ["不接受嵌入 JavaScript 或启动操作的 PDF 文件。请将文档重新打印为 PDF 后上传。"]
+    }
     assert not Attachment.objects.exists()
 
 
@@ -122,7 +124,7 @@ def test_a_unit_cannot_store_more_than_its_allowance_across_its_reports(
     response = client_for(reporter).post(attachments_url(other), {"file": samples.upload("2.png", png)})
 
     assert response.status_code == 400
-    assert response.json()["file"][0].startswith("本单位的附件总量不能超过")
+    assert response.json()["errors"]["file"][0].startswith("本单位的附件总量不能超过")
     assert Attachment.objects.count() == 1
 
 
