@@ -2,13 +2,16 @@
 
     python deploy/smoke/client.py BASE_URL health [--expect 200]   print /health/, fail unless the status matches
     python deploy/smoke/client.py BASE_URL signin USER PASSWORD     the admin's sign-in form, then the admin index
-    python deploy/smoke/client.py BASE_URL report TOKEN REFORM      file a report and submit it through the API
+    python deploy/smoke/client.py BASE_URL report TOKEN REFORM      file a report with a PDF attached, submit it
+    python deploy/smoke/client.py BASE_URL files TOKEN              download every attachment the reporter sees and
+                                                                    check each against its recorded SHA-256
 
 Every request says X-Forwarded-Proto: https, as the TLS proxy in front of production does, so the production
 settings (SSL redirect, secure cookies, CSRF origin checks) are exercised as they are, not switched off.
 Exits non-zero with the reason on the first unexpected answer.
 """
 
+import hashlib
 import http.client
 import json
 import re
@@ -89,12 +92,65 @@ def report(client: Client, token: str, reform: int) -> None:
     body = {"reform": reform, "period": period["id"], "percent": 40, "work_done": "冒烟测试：已完成部署方案"}
     response, created = client.json("POST", "/api/tracker/reports/", body, token=token)
     expect(response, 201, "POST /api/tracker/reports/", created)
+    attach(client, token, created["id"])
+    response, current = client.json("GET", f"/api/tracker/reports/{created['id']}/", token=token)
+    expect(response, 200, f"GET /api/tracker/reports/{created['id']}/", current)
     path = f"/api/tracker/reports/{created['id']}/submit/"
     response, submitted = client.json("POST", path, token=token, headers={"If-Match": response.headers["ETag"]})
     expect(response, 200, f"POST {path}", submitted)
     if submitted["state"] != "submitted":
         fail(f"the report is {submitted['state']!r} after submit")
     print(f"report {created['id']} for period {period['code']} filed and submitted")
+
+
+# A small valid PDF (one empty page), so the backup rehearsal has a real evidence file to carry.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def attach(client: Client, token: str, report_id: int) -> None:
+    boundary = "smoke-boundary-7f3a"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="smoke.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    path = f"/api/tracker/reports/{report_id}/attachments/"
+    response, data = client.request("POST", path, body=body, headers=headers)
+    expect(response, 201, f"POST {path}", data)
+    created = json.loads(data)
+    if created["sha256"] != hashlib.sha256(PDF).hexdigest():
+        fail(f"the stored attachment's SHA-256 {created['sha256']} is not the uploaded file's")
+    print(f"attachment {created['id']} ({created['size']} bytes, sha256 {created['sha256'][:12]}…) uploaded")
+
+
+def files(client: Client, token: str) -> None:
+    response, reports = client.json("GET", "/api/tracker/reports/", token=token)
+    expect(response, 200, "GET /api/tracker/reports/", reports)
+    checked = 0
+    for report_row in reports["results"]:
+        path = f"/api/tracker/reports/{report_row['id']}/attachments/"
+        response, attachments = client.json("GET", path, token=token)
+        expect(response, 200, f"GET {path}", attachments)
+        for attachment in attachments["results"]:
+            response, data = client.request(
+                "GET", f"{path}{attachment['id']}/download/", headers={"Authorization": f"Token {token}"}
+            )
+            expect(response, 200, f"GET {path}{attachment['id']}/download/", data)
+            if hashlib.sha256(data).hexdigest() != attachment["sha256"]:
+                fail(f"attachment {attachment['id']}: the file served differs from its recorded SHA-256")
+            checked += 1
+    if not checked:
+        fail("the reporter sees no attachment")
+    print(f"{checked} attachment(s) downloaded through the API, each matching its recorded SHA-256")
 
 
 def main(argv: list[str]) -> None:
@@ -105,6 +161,8 @@ def main(argv: list[str]) -> None:
         signin(client, *args)
     elif command == "report":
         report(client, args[0], int(args[1]))
+    elif command == "files":
+        files(client, args[0])
     else:
         fail(f"unknown command {command}")
 
