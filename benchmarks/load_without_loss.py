@@ -67,6 +67,8 @@ class Stack:
             "DJANGO_SECRET_KEY": "load-test-only-secret-key-0123456789abcdef",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE_COOKIES": "false",
+            # Plain HTTP on loopback: in production TLS ends at the proxy in front of gunicorn.
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.pg_port}/rollout",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "DJANGO_MEDIA_ROOT": str(workdir / "media"),
