@@ -33,7 +33,12 @@ class RequestTooLarge(exceptions.APIException):
 
 class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = gettext_lazy("The database is briefly unavailable. Nothing was saved; please try again shortly.")
+    # Not "nothing was saved": a write may have committed just before the connection went (its answer is read
+    # afterwards). A retry is safe all the same: a second create hits the unique triple, a stale edit answers 412.
+    default_detail = gettext_lazy(
+        "The database is briefly unavailable. Please try again shortly; if you were saving, reload first to see "
+        "whether it was saved."
+    )
     default_code = "database_unavailable"
     # Seconds a client should wait: a PostgreSQL restart or fail-over takes a few.
     wait = 5
@@ -100,8 +105,7 @@ def as_api_exception(exc: Exception) -> exceptions.APIException | None:
         # request. The transaction rolled back, nothing was written.
         return Conflict()
     if isinstance(exc, (OperationalError, InterfaceError)):
-        # The connection was refused or lost (a restart, a fail-over): the transaction did not commit, so nothing
-        # was written, and the same request can simply be sent again. Logged: operators want to know.
+        # The connection was refused or lost (a restart, a fail-over). Logged: operators want to know.
         logger.warning("database unavailable: %s", exc)
         return DatabaseUnavailable()
     # Domain errors say which status they mean (tracker.exceptions), so this module needs no domain import.

@@ -29,7 +29,7 @@ ERRORS = {
     403: _("Not signed in, or not allowed"),
     404: _("Not found (or outside your scope)"),
     429: _("Too many requests: wait for Retry-After seconds"),
-    503: _("The database is briefly unavailable (a restart): nothing was saved; retry after Retry-After seconds"),
+    503: _("The database is briefly unavailable (a restart): retry after Retry-After seconds"),
 }
 BODY_ERRORS = {
     413: _("The request body is too large"),
