@@ -5,7 +5,6 @@ unreachable is a closed port on 127.0.0.1.
 """
 
 import os
-import socket
 import time
 
 import pytest
@@ -14,16 +13,11 @@ from django.conf import settings as django_settings
 
 from config.health import HEARTBEAT_KEY
 from tracker.reminders.tests.processes import beat, wait_until, worker
+from tracker.reminders.tests.smtp import free_port  # a loopback port nothing listens on
 
 pytestmark = pytest.mark.django_db
 # The queue of these tests' worker lives in its own Redis database.
 BROKER_DB = 12
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_health(client, **extra):
@@ -57,7 +51,7 @@ def test_a_recent_heartbeat_makes_it_200_and_a_stale_one_503(client, settings):
 
 
 def test_redis_unreachable_answers_503_with_the_database_still_ok(client, settings):
-    url = f"redis://127.0.0.1:{closed_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     settings.REDIS_URL = url
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
 

@@ -15,15 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tracker.reminders.tests.smtp import free_port  # a loopback port nothing listens on
+
 ROOT = Path(__file__).resolve().parent.parent
 # What a fresh clone does not have: local state, caches, the virtualenv (linked back in below), git.
 NOT_IN_A_CLONE = shutil.ignore_patterns(".git", ".venv", "var", "test-artifacts", "__pycache__", ".ruff_cache", ".env")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def quickstart_env() -> dict[str, str]:

@@ -268,6 +268,18 @@ def test_approval_leaves_the_date_of_targets_whose_status_did_not_change(reporte
     assert (target.status, target.status_changed_on) == (TargetStatus.NOT_STARTED, datetime.date(2026, 1, 2))
 
 
+@pytest.fixture
+def october(period):
+    """The period before `period`, in the same batch."""
+    return ReportingPeriodFactory(
+        batch=period.batch,
+        code="2026-10",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2026, 10, 31),
+        due_on=datetime.date(2026, 11, 5),
+    )
+
+
 def _submitted_with(user, reform, period, status, *, make_report):
     report = make_report(user, reform, period=period)
     lines = [services.CityLineInput(city=t.city, status=status) for t in reform.targets.all()]
@@ -276,15 +288,8 @@ def _submitted_with(user, reform, period, status, *, make_report):
 
 
 def test_approving_an_older_periods_report_after_a_newer_one_keeps_the_newer_status(
-    reporter, office, reform_a, period, make_report
+    reporter, office, reform_a, period, october, make_report
 ):
-    october = ReportingPeriodFactory(
-        batch=period.batch,
-        code="2026-10",
-        starts_on=datetime.date(2026, 10, 1),
-        ends_on=datetime.date(2026, 10, 31),
-        due_on=datetime.date(2026, 11, 5),
-    )
     older = _submitted_with(reporter, reform_a, october, TargetStatus.IN_PROGRESS, make_report=make_report)
     newer = _submitted_with(reporter, reform_a, period, TargetStatus.DONE, make_report=make_report)
 
@@ -297,15 +302,8 @@ def test_approving_an_older_periods_report_after_a_newer_one_keeps_the_newer_sta
 
 
 def test_approving_a_newer_periods_report_after_an_older_one_updates_the_status(
-    reporter, office, reform_a, period, make_report
+    reporter, office, reform_a, period, october, make_report
 ):
-    october = ReportingPeriodFactory(
-        batch=period.batch,
-        code="2026-10",
-        starts_on=datetime.date(2026, 10, 1),
-        ends_on=datetime.date(2026, 10, 31),
-        due_on=datetime.date(2026, 11, 5),
-    )
     older = _submitted_with(reporter, reform_a, october, TargetStatus.IN_PROGRESS, make_report=make_report)
     newer = _submitted_with(reporter, reform_a, period, TargetStatus.DONE, make_report=make_report)
 
