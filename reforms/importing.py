@@ -13,7 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.importing import Column, ImportFailed, ImportIssue, Table, UnitIndex, normalize_header, read_table
+from core.tables import Column, ImportFailed, ImportIssue, Table, normalize_header, read_table
+from units.importing import UnitIndex
 from units.models import Unit, normalize_unit_name
 
 from .choices import Category, Scope

@@ -23,7 +23,9 @@ from django.utils.translation import ngettext
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from .importing import STAFF_COLUMNS, ImportFailed, staff_import
+from core.tables import ImportFailed
+
+from .importing import STAFF_COLUMNS, staff_import
 from .invitations import invitation_send
 from .models import City, Membership, StaffProfile, Unit
 from .roles import CONSUMER_GROUP, is_office

@@ -1,9 +1,9 @@
 from django.db.models import Count, Prefetch
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.pagination import Pagination, ordering_schema
 from reforms.filtersets import ReformFilterSet
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
-from units.api.views import Pagination, ordering_schema
 
 from .serializers import BatchSerializer, ReformSerializer
 

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook
 
+from core.tables import ImportFailed
 from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 from reforms.services import reform_import
-from units.importing import ImportFailed
 from units.models import City, Unit
 from units.tests.factories import CityFactory, UnitFactory
 

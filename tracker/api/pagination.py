@@ -11,7 +11,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from units.api.views import Pagination
+from core.pagination import Pagination
 
 COUNT_LIMIT = 10_000
 

@@ -13,8 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
+from core.pagination import Pagination, ordering_schema
 from core.schema import error_response
-from units.api.views import Pagination, ordering_schema
 
 from .. import services
 from ..filtersets import ProgressReportFilterSet, ReportingPeriodFilterSet

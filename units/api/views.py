@@ -1,54 +1,20 @@
-import re
-
 from django.db.models import Count, Q
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.pagination import Pagination, ordering_schema
 from core.schema import error_response
 from units.filtersets import CityFilterSet, UnitFilterSet
 from units.models import City, Unit
 
 from .serializers import CitySerializer, TokenRequestSerializer, TokenSerializer, UnitSerializer
 
-
-class Pagination(PageNumberPagination):
-    """PAGE_SIZE rows by default; a client listing a whole batch in one go may ask for up to 200."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_page_size(self, request):
-        # DRF falls back to the default on a malformed page_size; the schema says a positive integer, so say 400.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not re.fullmatch(r"[0-9]{1,9}", raw.strip() or "x"):
-            raise ValidationError({self.page_size_query_param: [_("A valid integer is required.")]})
-        return super().get_page_size(request)
-
-
-def ordering_schema(*fields: str):
-    """Document the `ordering` values a list accepts; OrderingFilter alone only says "a field".
-
-    Also used by tracker.api.views: keep the signature.
-    """
-    parameter = OpenApiParameter(
-        "ordering",
-        str,
-        description=format_lazy(
-            "{}: {}", _("Sort by one or more of these fields, comma-separated, - for descending"), ", ".join(fields)
-        ),
-    )
-    return extend_schema_view(list=extend_schema(parameters=[parameter]))
-
-
 # Every authenticated role reads cities and units: they are the public division of work within the service. The
-# querysets are therefore not narrowed per user (no `for_user()`); only progress reports are scoped to units.
+# querysets are therefore not narrowed per user; only progress reports are scoped to units.
 
 
 @ordering_schema("code", "name")

@@ -7,9 +7,8 @@ GB/T 2260 codes change only when the State Council redraws a prefecture (the las
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.tables import ImportResult
 from units.models import City
-
-from .tables import ImportResult
 
 # (GB/T 2260 code, name as the province writes it, English name), in code order.
 SHANDONG_CITIES: tuple[tuple[str, str, str], ...] = (

@@ -19,13 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.choices import MembershipRole
-from units.invitations import InvitationOutcome, invitation_send
-from units.models import PHONE_VALIDATOR, Membership, StaffProfile, Unit
-from units.roles import is_consumer, is_office
-from units.services import membership_create
-
-from .tables import (
+from core.tables import (
     Column,
     ImportFailed,
     ImportIssue,
@@ -35,6 +29,12 @@ from .tables import (
     read_table,
     read_table_data,
 )
+from units.choices import MembershipRole
+from units.invitations import InvitationOutcome, invitation_send
+from units.models import PHONE_VALIDATOR, Membership, StaffProfile, Unit
+from units.roles import is_consumer, is_office
+from units.services import membership_create
+
 from .unit_rows import UnitIndex
 
 # Uploads larger than this are refused before they are read: a staff list of every unit is a few hundred rows.

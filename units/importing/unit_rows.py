@@ -12,10 +12,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.tables import (
+    Column,
+    ImportFailed,
+    ImportIssue,
+    ImportResult,
+    Table,
+    choice_parse,
+    normalize_header,
+    read_table,
+)
 from units.choices import UnitKind
 from units.models import City, Unit, normalize_unit_name
-
-from .tables import Column, ImportFailed, ImportIssue, ImportResult, Table, choice_parse, normalize_header, read_table
 
 # The Chinese aliases are the headings the office's own tables use.
 UNIT_COLUMNS = (

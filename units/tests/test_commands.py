@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from core.tables import ImportFailed
 from units.choices import UnitKind
-from units.importing import SHANDONG_CITIES, ImportFailed, city_sync_all, unit_import, unit_kind_parse
+from units.importing import SHANDONG_CITIES, city_sync_all, unit_import, unit_kind_parse
 from units.models import City, Unit
 from units.tests.factories import CityFactory, UnitFactory
 

@@ -6,8 +6,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.tables import ImportFailed
 from reforms.services import FIRST_BATCH_CODE, BatchSpec, reform_import
-from units.importing import ImportFailed
 
 
 def iso_date(text: str) -> datetime.date:

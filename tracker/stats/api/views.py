@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.filters import ID_SCHEMA
+from core.pagination import Pagination
 from core.schema import error_response
-from units.api.views import Pagination
 
 from .. import services
 from ..choices import Interval, SubjectKind

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from units.importing import ImportFailed, staff_import
+from core.tables import ImportFailed
+from units.importing import staff_import
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from units.importing import ImportFailed, city_sync_all, unit_import
+from core.tables import ImportFailed
+from units.importing import city_sync_all, unit_import
 
 
 class Command(BaseCommand):
