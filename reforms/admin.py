@@ -20,7 +20,7 @@ from units.models import City, Unit
 
 from .choices import Category, ResponsibilityRole, TargetStatus
 from .models import Batch, Reform, Responsibility, RolloutTarget
-from .services import reform_sync_targets
+from .services import reform_sync_targets, responsibilities_save
 
 
 def visible_reforms(request):
@@ -231,13 +231,9 @@ class ReformAdmin(units_admin.OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, adm
     def save_formset(self, request, form, formset, change):
         if formset.model is not Responsibility:
             return super().save_formset(request, form, formset, change)
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        # Demotions before promotions: the one-lead index is checked row by row, so handing the lead from one unit
-        # to another in a single save would collide if the new lead were written while the old one still leads.
-        for obj in sorted(instances, key=lambda r: r.role == ResponsibilityRole.LEAD):
-            obj.save()
+        # The service orders the writes (the lead changes hands without tripping the one-lead index).
+        rows = formset.save(commit=False)
+        responsibilities_save(reform=form.instance, rows=rows, removed=formset.deleted_objects)
         formset.save_m2m()
         return None
 

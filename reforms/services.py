@@ -1,7 +1,7 @@
 """Writes on batches, reforms, their responsible units and rollout targets."""
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.importing import ImportFailed, ImportIssue, ImportResult
+from core.tables import ImportFailed, ImportIssue, ImportResult
 from units.models import City, Unit
 
 from .choices import ResponsibilityRole, Scope
@@ -169,6 +169,26 @@ def _batch_apply(spec: BatchSpec, result: ImportResult) -> Batch:
     return batch
 
 
+@transaction.atomic
+def responsibilities_save(
+    *, reform: Reform, rows: Iterable[Responsibility] = (), removed: Iterable[Responsibility] = ()
+) -> None:
+    """Write `reform`'s responsible units: delete `removed`, then save `rows` (new or changed), co-units first.
+
+    The one write path for responsibilities: the import and the reform admin page both end here. The one-lead index is
+    checked per statement, so handing the lead from one unit to another in one save collides if the new lead is
+    written while the old one still leads: every demotion (and deletion) goes before the promotion.
+    """
+    rows = list(rows)
+    if any(row.reform_id != reform.pk for row in rows):
+        raise ValueError("Every row must belong to the reform.")
+    removed_pks = [row.pk for row in removed if row.pk is not None]
+    if removed_pks:
+        Responsibility.objects.filter(reform=reform, pk__in=removed_pks).delete()
+    for row in sorted(rows, key=lambda r: r.role == ResponsibilityRole.LEAD):
+        row.save()
+
+
 def _responsibilities_sync(reform: Reform, units: Sequence[Unit]) -> bool:
     """Make the reform's units exactly `units` (first = lead, in order); True when anything was written."""
     wanted = {
@@ -176,19 +196,15 @@ def _responsibilities_sync(reform: Reform, units: Sequence[Unit]) -> bool:
         for position, unit in enumerate(units, start=1)
     }
     existing = {r.unit_id: r for r in reform.responsibilities.all()}
-    stale = [r.pk for unit_id, r in existing.items() if unit_id not in wanted]
-    if stale:
-        Responsibility.objects.filter(pk__in=stale).delete()
-    changed = bool(stale)
-    # Co-units first: the one-lead constraint is checked per statement, so an old lead must step down before the
-    # new lead is written. Rows are updated in place rather than replaced, so their ids stay stable.
-    for unit_id, (role, position) in sorted(wanted.items(), key=lambda item: item[1][0] == ResponsibilityRole.LEAD):
-        current = existing.get(unit_id)
-        if current is None:
-            Responsibility.objects.create(reform=reform, unit_id=unit_id, role=role, position=position)
-            changed = True
-        elif (current.role, current.position) != (role, position):
-            current.role, current.position = role, position
-            current.save(update_fields=["role", "position"])
-            changed = True
-    return changed
+    removed = [r for unit_id, r in existing.items() if unit_id not in wanted]
+    rows = []
+    for unit_id, (role, position) in wanted.items():
+        # Existing rows are updated in place rather than replaced, so their ids stay stable.
+        row = existing.get(unit_id) or Responsibility(reform=reform, unit_id=unit_id)
+        if row.pk is None or (row.role, row.position) != (role, position):
+            row.role, row.position = role, position
+            rows.append(row)
+    if not (removed or rows):
+        return False
+    responsibilities_save(reform=reform, rows=rows, removed=removed)
+    return True
