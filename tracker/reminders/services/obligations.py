@@ -71,11 +71,6 @@ def _submitted_report():
     )
 
 
-def responsibility_exists() -> Exists:
-    """For a queryset of obligations: the unit is (still) responsible for the reform."""
-    return Exists(Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id")))
-
-
 def report_submitted() -> Exists:
     """For a queryset of obligations (or reminders via `obligation__`): a submitted or approved report exists."""
     return Exists(_submitted_report())
