@@ -1,12 +1,41 @@
 """Forms of the report pages. They check shape and show errors; the services decide and write."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from ..exceptions import ReportError
 from ..models import COMMENT_MAX_LENGTH, Attachment, ProgressReport, ReportCityLine
 from ..services import CityLineInput
 from ..uploads import ACCEPTED_EXTENSIONS, inspect_upload
+
+# Shown on the form under "<label>: message" when a service refuses a value the page has no field for.
+ERROR_LABELS = {
+    "city_lines": _("City lines"),
+    "file": _("Attachments"),
+    "unit": _("unit"),
+    "reform": _("reform"),
+    "period": _("reporting period"),
+}
+
+
+def refusal_errors(error: ValidationError | ReportError, form_fields) -> list[tuple[str | None, list[str]]]:
+    """A service's refusal as (form field or None, messages) pairs, to add to the form."""
+    if isinstance(error, ReportError):
+        return [(None, [str(error.message)])]
+    if not hasattr(error, "error_dict"):
+        return [(None, error.messages)]
+    pairs = []
+    for field, errors in error.message_dict.items():
+        if field in form_fields:
+            pairs.append((field, errors))
+        elif field == NON_FIELD_ERRORS:
+            pairs.append((None, errors))
+        else:
+            label = ERROR_LABELS.get(field, field)
+            pairs.append((None, [f"{label}：{message}" for message in errors]))
+    return pairs
 
 
 class ProgressReportForm(forms.ModelForm):
@@ -18,9 +47,9 @@ class ProgressReportForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    # Errors the services raised on a first attempt to save this POST (see ProgressReportAdmin.changeform_view):
-    # a list of (field name or None, messages), added to the form when it is validated again to be shown.
-    rejected: list[tuple[str | None, list[str]]] = []
+    # What the services answered when this POST was saved first (see ProgressReportAdmin.changeform_view): added
+    # to the form when the page is validated again to be shown.
+    refusal: ValidationError | ReportError | None = None
 
     class Meta:
         model = ProgressReport
@@ -35,8 +64,9 @@ class ProgressReportForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, messages in self.rejected:
-            self.add_error(field if field in self.fields else None, messages)
+        if self.refusal is not None:
+            for field, messages in refusal_errors(self.refusal, self.fields):
+                self.add_error(field, messages)
         return cleaned
 
 

@@ -5,14 +5,16 @@ OutOfScopeIs404Mixin), on the change page and on the review URL alike.
 
 Writes: save_model() writes nothing. save_related() gives the form, its city lines, removed attachments and new
 files to the services in one transaction (Django's changeform_view runs in one), then submits if asked. When a
-service refuses, the exception rolls that transaction back and changeform_view() shows the page again with the
-refusal on the form: nothing of the request is stored, nothing the user typed is lost (files must be picked again,
-as a browser never refills a file field).
+service refuses, save_related() deletes the files it wrote and raises Rejected, which rolls that transaction back;
+changeform_view() then shows the page again with the refusal on the form: nothing of the request is stored, nothing
+the user typed is lost (files must be picked again, as a browser never refills a file field).
 """
+
+import copy
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
@@ -41,15 +43,6 @@ from .review_facts import review_facts
 
 APPLICABLE_STATUSES = [s for s in TargetStatus.values if s != TargetStatus.NOT_APPLICABLE]
 
-# Shown on the form under "<label>: message" when a service refuses a value the page has no field for.
-ERROR_LABELS = {
-    "city_lines": _("City lines"),
-    "file": _("Attachments"),
-    "unit": _("unit"),
-    "reform": _("reform"),
-    "period": _("reporting period"),
-}
-
 
 def count_of(model, **filters) -> Coalesce:
     """A report's rows of `model`, counted in a correlated subquery of the list query.
@@ -62,29 +55,12 @@ def count_of(model, **filters) -> Coalesce:
 
 
 class Rejected(Exception):
-    """A service refused the save; carries the refusal to changeform_view(), after the rollback."""
+    """A service refused the save; carries the refusal from save_related() to changeform_view(), through the
+    rollback."""
 
     def __init__(self, error: ValidationError | ReportError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-def form_errors(error: ValidationError | ReportError, form_fields) -> list[tuple[str | None, list[str]]]:
-    """A service's refusal as (form field or None, messages) pairs, for ProgressReportForm.rejected."""
-    if isinstance(error, ReportError):
-        return [(None, [str(error.message)])]
-    if not hasattr(error, "error_dict"):
-        return [(None, error.messages)]
-    pairs = []
-    for field, errors in error.message_dict.items():
-        if field in form_fields:
-            pairs.append((field, errors))
-        elif field == NON_FIELD_ERRORS:
-            pairs.append((None, errors))
-        else:
-            label = ERROR_LABELS.get(field, field)
-            pairs.append((None, [f"{label}：{message}" for message in errors]))
-    return pairs
 
 
 @admin.register(ProgressReport)
@@ -117,6 +93,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     search_fields = ["reform__code", "reform__title", "unit__name"]
     inlines = [CityLineInline, AttachmentInline, UploadInline, TransitionInline, RevisionInline]
     actions = ["approve_reports", "return_reports", "submit_reports"]
+    # Set only on the copy of this admin that shows a refused save again (changeform_view()).
+    refusal: ValidationError | ReportError | None = None
 
     # Scope and permissions
 
@@ -229,9 +207,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_tracker_rejected", None)
-        if rejected is not None:
-            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
+        if self.refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": self.refusal})
         return form
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
@@ -257,24 +234,16 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     # Saving through the services
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request._tracker_stored_files = []
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except Rejected as rejected:
-            self._discard_stored_files(request)
-            # Second pass, nothing written: the same POST, validated again with the refusal added to the form.
-            request._tracker_rejected = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self._discard_stored_files(request)
-            raise
-
-    @staticmethod
-    def _discard_stored_files(request) -> None:
-        # The rows were rolled back; the files attachment_add() wrote must go too (storage is not transactional).
-        for storage, name in request._tracker_stored_files:
-            storage.delete(name)
-        request._tracker_stored_files = []
+            # Rolled back. The page is built again from the database, not from this attempt's objects: the services
+            # changed them (report_update() set the fields and the version, deleting an attachment cleared its pk).
+            # A copy of this admin carrying the refusal validates the same POST; the refusal makes its form invalid,
+            # so it writes nothing and shows the page with the refusal and everything the user typed.
+            page = copy.copy(self)
+            page.refusal = rejected.error
+            return page.changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
         # Nothing here: save_related() writes the report together with its rows, through the services.
@@ -287,6 +256,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         stored = next((fs for fs in formsets if fs.model is AttachmentInline.model and fs is not uploads), None)
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.cleaned_data}
         city_lines = lines.city_lines() if lines is not None else []
+        written = []  # (storage, name) of the files attachment_add() wrote
         try:
             if change:
                 report = services.report_update(
@@ -309,11 +279,16 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
                 services.attachment_delete(attachment=removed.instance, user=user)
             for upload in uploads.uploads() if uploads is not None else []:
                 attachment = self._attach(request, report, upload)
-                request._tracker_stored_files.append((attachment.file.storage, attachment.file.name))
+                written.append((attachment.file.storage, attachment.file.name))
             if "_submit" in request.POST:
                 report = services.report_submit(report=report, user=user, version=report.version)
-        except (ValidationError, ReportError) as error:
-            raise Rejected(error) from error
+        except BaseException as error:
+            # The rows roll back with the transaction; the files must go too (storage is not transactional).
+            for storage, name in written:
+                storage.delete(name)
+            if isinstance(error, ValidationError | ReportError):
+                raise Rejected(error) from error
+            raise
         # The object Django goes on with (for its log entry, messages and redirect) is the form's instance.
         form.instance.pk = report.pk
         form.instance.refresh_from_db()

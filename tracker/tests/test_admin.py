@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -241,6 +242,21 @@ def test_a_refused_submission_stores_nothing_and_shows_why_on_the_form(filing, r
     assert stored_files() == []
     # What was typed is still there.
     assert form_values(response)["problems"] == "部分城市数据接口尚未开通"
+
+
+def test_a_refusal_stays_with_its_request(filing, reform_a):
+    # The page of a refused save is built by a copy of the admin that carries the refusal; the registered admin,
+    # shared by every request, must not keep it.
+    client, data = filing
+    data["work_done"] = ""
+    client.post(add_url(reform_a), {**data, "_submit": "1"})
+
+    response = client.get(add_url(reform_a))
+
+    assert response.context["adminform"].form.errors == {}
+    assert admin.site._registry[ProgressReport].refusal is None
+    # Saved again as a draft, the same values are accepted.
+    assert client.post(add_url(reform_a), {**data, "_save": "1"}).status_code == 302
 
 
 def test_a_disguised_attachment_is_refused_by_its_content_and_nothing_is_stored(filing, reform_a):
