@@ -18,7 +18,7 @@ from audit.context import audit_context, user_values
 from audit.models import AuditEvent
 from tracker.choices import ReportState
 from tracker.models import ProgressReport
-from tracker.tasks import attachments_purge_orphans_task
+from tracker.tasks import attachments_purge_task
 from units.models import City
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgresql")]
@@ -118,14 +118,14 @@ def test_a_tasks_writes_carry_the_tasks_name(reporter, reform_a, make_report):
     # task's context visible by writing from a task_prerun-opened context the same way the worker does.
     from audit.celery_context import _enter, _exit
 
-    _enter(task_id="t-1", task=attachments_purge_orphans_task)
+    _enter(task_id="t-1", task=attachments_purge_task)
     try:
         ProgressReport.objects.filter(pk=report.pk).update(problems="任务写入")
     finally:
         _exit(task_id="t-1")
 
     event = ReportEvent.objects.filter(pgh_obj_id=report.pk).latest("pgh_id")
-    assert event.pgh_context["process"] == "celery:tracker.attachments_purge_orphans"
+    assert event.pgh_context["process"] == "celery:attachments.purge"
     assert event.pgh_context["task_id"] == "t-1"
 
 

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from tracker import services
 from tracker.models import Attachment
-from tracker.tasks import attachments_purge_orphans_task
+from tracker.tasks import attachments_purge_task
 
 from . import samples
 
@@ -170,11 +170,11 @@ def test_the_nightly_task_removes_orphans_and_is_on_the_beat_schedule(reporter, 
     orphan = _rolled_back_upload(draft, reporter)
     _age(orphan, 3)
 
-    attachments_purge_orphans_task.apply()
+    attachments_purge_task.apply()
 
     assert not os.path.exists(orphan)
-    entry = settings.CELERY_BEAT_SCHEDULE["attachments-purge-orphans"]
-    assert entry["task"] == attachments_purge_orphans_task.name
+    entry = settings.CELERY_BEAT_SCHEDULE["attachments-purge"]
+    assert entry["task"] == attachments_purge_task.name
 
 
 def test_the_grace_can_be_given_on_the_command_line(reporter, draft):

@@ -161,7 +161,7 @@ def reminders_claim(
 
 
 def _enqueue(result: ClaimResult) -> None:
-    from ..tasks import deliver_reminders
+    from ..tasks import reminders_deliver_task
 
     def not_queued() -> None:
         result.not_queued += 1
@@ -169,7 +169,7 @@ def _enqueue(result: ClaimResult) -> None:
     for d in result.deliveries:
         # A failed publish (broker down) is logged and counted, and does not stop the others: its rows stay claimed
         # (`sending`), and the first sweep after the lease expired claims them again and sends them.
-        enqueue_on_commit(deliver_reminders, d.claim, d.channel, d.target_id, on_failure=not_queued)
+        enqueue_on_commit(reminders_deliver_task, d.claim, d.channel, d.target_id, on_failure=not_queued)
 
 
 def reminders_sweep(
