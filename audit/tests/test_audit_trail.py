@@ -105,11 +105,11 @@ def test_a_commands_writes_carry_the_commands_name(tmp_path):
     source = tmp_path / "units.csv"
     source.write_text("name,short_en,kind\n审计测试厅,Audit Test Dept,central agency in Shandong\n", encoding="utf-8")
 
-    call_command("import_units", str(source))
+    call_command("units_import", str(source))
 
     UnitEvent = apps.get_model("audit", "UnitEvent")
     event = UnitEvent.objects.filter(name="审计测试厅", pgh_label="insert").get()
-    assert event.pgh_context["process"] == "manage.py import_units"
+    assert event.pgh_context["process"] == "manage.py units_import"
 
 
 def test_a_tasks_writes_carry_the_tasks_name(reporter, reform_a, make_report):

@@ -333,7 +333,7 @@ class LedgerView(StatsView):
 
 
 LEDGER_DESCRIPTION = _(
-    "The ledger (台账) of the filtered reforms: the columns `manage.py import_reforms` reads (a one-batch ledger "
+    "The ledger (台账) of the filtered reforms: the columns `manage.py reforms_import` reads (a one-batch ledger "
     "imports back unchanged), then lead unit, targets done and total, completion rate, last report and status "
     "colour. The workbook's second sheet is the reform × city matrix."
 )
