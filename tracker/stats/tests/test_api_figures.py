@@ -53,7 +53,7 @@ def test_the_reform_breakdown_has_each_reforms_figures_lead_and_colour(get, scen
     ]
     r1 = rows["R1"]["reform"]
     assert r1["lead_unit"] == {"id": scenario.units["U1"].pk, "name": "省测试甲厅"}
-    assert r1["batch"] == {"id": scenario.batches["B1"].pk, "code": "stats-b1"}
+    assert r1["batch"] == {"id": scenario.batches["B1"].pk, "code": "stats-b1", "title": scenario.batches["B1"].title}
     assert r1["deadline"] == "2026-12-31"  # the batch's default
     assert rows["R3"]["reform"]["deadline"] == "2026-11-15"  # its own
 
