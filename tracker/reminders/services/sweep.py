@@ -29,7 +29,7 @@ from ..calendar import WorkingCalendar
 from ..choices import ReminderState, Step
 from ..models import Obligation, Reminder, ReminderSettings, ReportingRule
 from ..rules import Occurrence, latest_occurrence, lead_horizon
-from .obligations import RefreshResult, obligations_refresh, report_submitted
+from .obligations import ObligationsRefreshResult, obligations_refresh, report_submitted
 from .record import due_obligations_where, obligation_ids_where, reminders_insert
 
 
@@ -47,7 +47,7 @@ class SweepResult:
     today: datetime.date
     working_day: bool = True
     skipped: bool = False
-    refresh: RefreshResult = field(default_factory=RefreshResult)
+    refresh: ObligationsRefreshResult = field(default_factory=ObligationsRefreshResult)
     reminders_recorded: int = 0
     reminders_claimed: int = 0
     deliveries: list[Delivery] = field(default_factory=list)

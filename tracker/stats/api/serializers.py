@@ -1,4 +1,4 @@
-"""Output shapes of the statistics API. Read-only: they describe (and document) the rows the services build."""
+"""Output shapes of the statistics API. Read-only: they describe (and document) the rows the selectors build."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
