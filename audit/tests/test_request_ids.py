@@ -21,8 +21,6 @@ from tracker.reminders.tests.conftest import live  # noqa: F401
 from tracker.reminders.tests.processes import wait_until
 from tracker.tasks import attachments_purge_task
 
-from .conftest import postgresql  # noqa: F401
-
 
 def _json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
