@@ -63,6 +63,32 @@ def consumer(db):
 
 
 @pytest.fixture
+def admin_client_for(client):
+    """`admin_client_for(user)` returns the test client logged in as `user`, for the admin site."""
+
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def postgresql():
+    """For tests of PostgreSQL-only behaviour (triggers, row locks with SKIP LOCKED under real concurrency).
+
+    scripts/test always runs on PostgreSQL and sets TEST_STRICT, so there the test runs or fails, never skips. A
+    quick local run on the zero-setup SQLite skips them with this reason instead.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("TEST_STRICT") or os.environ.get("CI"):
+            pytest.fail("This test needs PostgreSQL: run it through scripts/test (or set DATABASE_URL).")
+        pytest.skip("needs PostgreSQL (scripts/test provides it)")
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -61,7 +61,7 @@ def reform_import(
                 ImportIssue(
                     _(
                         "No cities exist yet, so the whole-province reforms would get no target cities; "
-                        "run “manage.py import_units” first."
+                        "run “manage.py units_import” first."
                     )
                 )
             ]

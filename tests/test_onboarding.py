@@ -36,7 +36,7 @@ def imported(tmp_path, smtp, django_capture_on_commit_callbacks):
     table = tmp_path / "staff.csv"
     table.write_text("姓名,用户名,电子邮箱,单位,角色\n张敏,zhangmin,zhangmin@example.org,省商务厅,填报人\n", "utf-8")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_staff", str(table))
+        call_command("staff_import", str(table))
     smtp.wait_for(lambda: smtp.to("zhangmin@example.org"), what="the set-password link")
     return smtp.to("zhangmin@example.org")[0]
 
@@ -159,7 +159,7 @@ def import_two(tmp_path) -> str:
     ]
     table.write_text("\n".join(rows) + "\n", "utf-8")
     with pytest.raises(CommandError) as failed:
-        call_command("import_staff", str(table), stdout=io.StringIO())
+        call_command("staff_import", str(table), stdout=io.StringIO())
     return str(failed.value)
 
 

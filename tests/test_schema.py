@@ -93,6 +93,16 @@ def test_the_schema_documents_errors_nullability_and_content_types(client_for, c
     assert revisions["application/json"]["schema"]["type"] == "array"
     assert components["MatrixRow"]["properties"]["cells"]["items"]["nullable"] is True
     assert components["ReformSubject"]["properties"]["deadline"]["nullable"] is True
+    # One word per nested object: `<Model>Brief`, one component per model wherever it is nested.
+    assert {name for name in components if name.endswith("Brief")} == {
+        "BatchBrief",
+        "CityBrief",
+        "ReformBrief",
+        "ReportingPeriodBrief",
+        "UnitBrief",
+        "UserBrief",
+    }
+    assert not [name for name in components if name.startswith(("Brief", "Nested")) or name.endswith("Ref")]
     download = paths["/api/tracker/reports/{report_id}/attachments/{id}/download/"]["get"]["responses"]["200"]
     assert "application/pdf" in download["content"] and "application/octet-stream" not in download["content"]
     assert "comment" in components["Return"]["required"]

@@ -9,8 +9,8 @@ from .services import attachment_orphans_purge
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="tracker.attachments_purge_orphans", ignore_result=True)
-def attachments_purge_orphans_task() -> None:
+@shared_task(name="attachments.purge", ignore_result=True)
+def attachments_purge_task() -> None:
     """Remove evidence files left by uploads that never committed (scheduled nightly by Celery beat)."""
     sweep = attachment_orphans_purge()
     logger.info("orphaned attachment files: %d removed", len(sweep.removed), extra={"files": sweep.removed})

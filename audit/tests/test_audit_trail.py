@@ -18,7 +18,7 @@ from audit.context import audit_context, user_values
 from audit.models import AuditEvent
 from tracker.choices import ReportState
 from tracker.models import ProgressReport
-from tracker.tasks import attachments_purge_orphans_task
+from tracker.tasks import attachments_purge_task
 from units.models import City
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgresql")]
@@ -105,11 +105,11 @@ def test_a_commands_writes_carry_the_commands_name(tmp_path):
     source = tmp_path / "units.csv"
     source.write_text("name,short_en,kind\n审计测试厅,Audit Test Dept,central agency in Shandong\n", encoding="utf-8")
 
-    call_command("import_units", str(source))
+    call_command("units_import", str(source))
 
     UnitEvent = apps.get_model("audit", "UnitEvent")
     event = UnitEvent.objects.filter(name="审计测试厅", pgh_label="insert").get()
-    assert event.pgh_context["process"] == "manage.py import_units"
+    assert event.pgh_context["process"] == "manage.py units_import"
 
 
 def test_a_tasks_writes_carry_the_tasks_name(reporter, reform_a, make_report):
@@ -118,14 +118,14 @@ def test_a_tasks_writes_carry_the_tasks_name(reporter, reform_a, make_report):
     # task's context visible by writing from a task_prerun-opened context the same way the worker does.
     from audit.celery_context import _enter, _exit
 
-    _enter(task_id="t-1", task=attachments_purge_orphans_task)
+    _enter(task_id="t-1", task=attachments_purge_task)
     try:
         ProgressReport.objects.filter(pk=report.pk).update(problems="任务写入")
     finally:
         _exit(task_id="t-1")
 
     event = ReportEvent.objects.filter(pgh_obj_id=report.pk).latest("pgh_id")
-    assert event.pgh_context["process"] == "celery:tracker.attachments_purge_orphans"
+    assert event.pgh_context["process"] == "celery:attachments.purge"
     assert event.pgh_context["task_id"] == "t-1"
 
 

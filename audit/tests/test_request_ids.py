@@ -19,9 +19,7 @@ from audit.middleware import RequestContextMiddleware
 from config.settings.logging import build_logging
 from tracker.reminders.tests.conftest import live  # noqa: F401
 from tracker.reminders.tests.processes import wait_until
-from tracker.tasks import attachments_purge_orphans_task
-
-from .conftest import postgresql  # noqa: F401
+from tracker.tasks import attachments_purge_task
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -91,7 +89,7 @@ def test_a_task_enqueued_during_a_request_logs_with_that_requests_id(live):  # n
     worker = live.worker(DJANGO_LOG_FORMAT="json")
 
     def view(request):
-        attachments_purge_orphans_task.delay()
+        attachments_purge_task.delay()
         return HttpResponse("queued")
 
     request = RequestFactory().post("/queue", HTTP_X_REQUEST_ID="req-into-task-01")
@@ -103,7 +101,7 @@ def test_a_task_enqueued_during_a_request_logs_with_that_requests_id(live):  # n
     wait_until(lambda: logged(), 30, "the task's log line")
     line = logged()[0]
     assert line["request_id"] == "req-into-task-01"
-    assert line["origin"] == "celery:tracker.attachments_purge_orphans"
+    assert line["origin"] == "celery:attachments.purge"
     assert line["task_id"]
 
 

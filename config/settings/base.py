@@ -262,11 +262,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-sweep": {"task": "reminders.sweep", "schedule": crontab(minute="*/15", hour="8-18")},
     # Statistics rollup: copies the reports written since the last run, so the API's figures are at most a minute
     # old (every answer says `as_of`). Safe to overlap: a second run finds the state row locked and skips.
-    "stats-refresh": {"task": "tracker.stats.refresh", "schedule": 60.0, "options": {"expires": 55}},
+    "stats-refresh": {"task": "stats.refresh", "schedule": 60.0, "options": {"expires": 55}},
     # Orphaned evidence files (uploads whose transaction rolled back) removed nightly, when nobody uploads; files
     # younger than ATTACHMENT_ORPHAN_GRACE are left to uploads in flight.
-    "attachments-purge-orphans": {
-        "task": "tracker.attachments_purge_orphans",
+    "attachments-purge": {
+        "task": "attachments.purge",
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 3600},
     },

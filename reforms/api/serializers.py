@@ -25,9 +25,19 @@ class BatchSerializer(serializers.ModelSerializer):
         ]
 
 
-class NestedBatchSerializer(serializers.ModelSerializer):
+class BatchBriefSerializer(serializers.ModelSerializer):
+    """A batch nested in another object (a reform, a statistics row)."""
+
     class Meta:
         model = Batch
+        fields = ["id", "code", "title"]
+
+
+class ReformBriefSerializer(serializers.ModelSerializer):
+    """A reform nested in another object (a report, a missing report)."""
+
+    class Meta:
+        model = Reform
         fields = ["id", "code", "title"]
 
 
@@ -59,7 +69,7 @@ class TargetCitySerializer(serializers.ModelSerializer):
 
 class ReformSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="reforms-api:reform-detail")
-    batch = NestedBatchSerializer(read_only=True)
+    batch = BatchBriefSerializer(read_only=True)
     category_display = ChoiceLabelField(source="category", choices=Category.choices)
     scope_display = ChoiceLabelField(source="scope", choices=Scope.choices)
     effective_deadline = serializers.DateField(read_only=True, allow_null=True)

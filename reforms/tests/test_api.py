@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
 from reforms.tests.factories import BatchFactory, ReformFactory, ResponsibilityFactory, RolloutTargetFactory
+from tests.helpers import ids
 from units.tests.factories import CityFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +25,6 @@ def reform_url(pk: int) -> str:
 
 def batch_url(pk: int) -> str:
     return reverse("reforms-api:batch-detail", args=[pk])
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 def ordered_ids(response) -> list[int]:

@@ -352,8 +352,8 @@ def test_the_command_prints_counts_and_a_second_run_adds_nothing(reference, tmp_
     path = write_csv(tmp_path / "t.csv")
     first, second = io.StringIO(), io.StringIO()
     with translation.override("en"):
-        call_command("import_reforms", str(path), stdout=first)
-        call_command("import_reforms", str(path), stdout=second)
+        call_command("reforms_import", str(path), stdout=first)
+        call_command("reforms_import", str(path), stdout=second)
 
     assert "4 added, 0 updated, 0 unchanged" in first.getvalue()
     assert "0 added, 0 updated, 4 unchanged" in second.getvalue()
@@ -362,10 +362,10 @@ def test_the_command_prints_counts_and_a_second_run_adds_nothing(reference, tmp_
 def test_the_command_sets_batch_fields_only_when_given(reference, tmp_path):
     path = write_csv(tmp_path / "t.csv")
     call_command(
-        "import_reforms", str(path), "--batch", "sdftz-2", "--title", "第二批", "--issued-on", "2026-03-01",
+        "reforms_import", str(path), "--batch", "sdftz-2", "--title", "第二批", "--issued-on", "2026-03-01",
         "--deadline", "2026-12-31", "--document-number", "鲁自贸发〔2026〕2号", stdout=io.StringIO(),
     )  # fmt: skip
-    call_command("import_reforms", str(path), "--batch", "sdftz-2", stdout=io.StringIO())
+    call_command("reforms_import", str(path), "--batch", "sdftz-2", stdout=io.StringIO())
 
     batch = Batch.objects.get()
     assert (batch.code, batch.title, batch.document_number) == ("sdftz-2", "第二批", "鲁自贸发〔2026〕2号")
@@ -378,7 +378,7 @@ def test_the_command_sets_batch_fields_only_when_given(reference, tmp_path):
 )
 def test_the_command_refuses_a_bad_batch_and_writes_nothing(reference, tmp_path, extra):
     with pytest.raises(CommandError):
-        call_command("import_reforms", str(write_csv(tmp_path / "t.csv")), *extra, stdout=io.StringIO())
+        call_command("reforms_import", str(write_csv(tmp_path / "t.csv")), *extra, stdout=io.StringIO())
 
     assert not Batch.objects.exists()
 
@@ -386,7 +386,7 @@ def test_the_command_refuses_a_bad_batch_and_writes_nothing(reference, tmp_path,
 def test_the_command_fails_with_the_row_and_writes_nothing(reference, tmp_path):
     path = write_csv(tmp_path / "t.csv", rows=[*ROWS, ROWS[1]])
     with translation.override("en"), pytest.raises(CommandError) as caught:
-        call_command("import_reforms", str(path), stdout=io.StringIO())
+        call_command("reforms_import", str(path), stdout=io.StringIO())
 
     assert "Row 6" in str(caught.value)
     assert not Reform.objects.exists()
@@ -395,7 +395,7 @@ def test_the_command_fails_with_the_row_and_writes_nothing(reference, tmp_path):
 def test_a_dry_run_reports_but_writes_nothing(reference, tmp_path):
     out = io.StringIO()
     with translation.override("en"):
-        call_command("import_reforms", str(write_csv(tmp_path / "t.csv")), "--dry-run", stdout=out)
+        call_command("reforms_import", str(write_csv(tmp_path / "t.csv")), "--dry-run", stdout=out)
 
     assert "4 added" in out.getvalue()
     assert not Batch.objects.exists() and not Reform.objects.exists()
@@ -415,8 +415,8 @@ def test_the_committed_fixtures_hold_the_first_batch(db):
 
 
 def test_the_seed_imports_to_what_the_fixtures_hold(db):
-    call_command("import_units", str(SEED / "units.csv"), stdout=io.StringIO())
-    call_command("import_reforms", str(SEED / "reforms.csv"), stdout=io.StringIO())
+    call_command("units_import", str(SEED / "units.csv"), stdout=io.StringIO())
+    call_command("reforms_import", str(SEED / "reforms.csv"), stdout=io.StringIO())
 
     with open(SEED / "reforms.csv", encoding="utf-8") as seed:
         seed_rows = {(row["section"], int(row["number"])): row for row in csv.DictReader(seed)}

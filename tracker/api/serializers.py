@@ -7,9 +7,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reforms.api.serializers import ReformBriefSerializer
 from reforms.choices import TargetStatus
 from reforms.models import Reform
 from units.api.fields import ChoiceLabelField, LabelMap
+from units.api.serializers import CityBriefSerializer, UnitBriefSerializer
 from units.models import City, Unit
 
 from ..choices import ReportState
@@ -29,7 +31,7 @@ from ..services import CityLineInput
 # --- output -------------------------------------------------------------------------------------------------------
 
 
-class BriefUserSerializer(serializers.Serializer):
+class UserBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     # A method field, not source="get_full_name": DRF inspects a method source's signature for every value.
@@ -37,24 +39,6 @@ class BriefUserSerializer(serializers.Serializer):
 
     def get_full_name(self, user) -> str:
         return user.get_full_name()
-
-
-class BriefReformSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Reform
-        fields = ["id", "code", "title"]
-
-
-class BriefUnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Unit
-        fields = ["id", "name"]
-
-
-class BriefCitySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = City
-        fields = ["id", "code", "name"]
 
 
 class ReportingPeriodSerializer(serializers.ModelSerializer):
@@ -65,14 +49,14 @@ class ReportingPeriodSerializer(serializers.ModelSerializer):
         fields = ["id", "batch", "batch_code", "code", "label", "starts_on", "ends_on", "due_on"]
 
 
-class BriefPeriodSerializer(serializers.ModelSerializer):
+class ReportingPeriodBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingPeriod
         fields = ["id", "code", "label", "due_on"]
 
 
 class CityLineSerializer(serializers.ModelSerializer):
-    city = BriefCitySerializer(read_only=True)
+    city = CityBriefSerializer(read_only=True)
     status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
 
     class Meta:
@@ -130,7 +114,7 @@ def city_line_rows(reports) -> None:
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor = BriefUserSerializer(read_only=True)
+    actor = UserBriefSerializer(read_only=True)
     # Plain strings: as enums they would name ReportState's choice set twice more in the schema. The values are
     # ReportState's ("" for the creation's from_state).
     from_state = serializers.CharField(read_only=True)
@@ -142,7 +126,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class RevisionSummarySerializer(serializers.ModelSerializer):
-    created_by = BriefUserSerializer(read_only=True)
+    created_by = UserBriefSerializer(read_only=True)
 
     class Meta:
         model = ReportRevision
@@ -155,7 +139,7 @@ class RevisionSerializer(RevisionSummarySerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = BriefUserSerializer(read_only=True)
+    uploaded_by = UserBriefSerializer(read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,14 +171,14 @@ def _user(user) -> dict:
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    reform = brief(BriefReformSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
-    unit = brief(BriefUnitSerializer, lambda u: {"id": u.pk, "name": u.name})
+    reform = brief(ReformBriefSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
+    unit = brief(UnitBriefSerializer, lambda u: {"id": u.pk, "name": u.name})
     period = brief(
-        BriefPeriodSerializer,
+        ReportingPeriodBriefSerializer,
         lambda p: {"id": p.pk, "code": p.code, "label": p.label, "due_on": p.due_on.isoformat()},
     )
-    author = brief(BriefUserSerializer, _user)
-    reviewer = brief(BriefUserSerializer, _user, allow_null=True)
+    author = brief(UserBriefSerializer, _user)
+    reviewer = brief(UserBriefSerializer, _user, allow_null=True)
     state_display = ChoiceLabelField(source="state", choices=ReportState.choices)
     status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
     city_lines = CityLinesField()

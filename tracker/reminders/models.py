@@ -239,9 +239,6 @@ class ObligationQuerySet(models.QuerySet):
     def unmet(self) -> "ObligationQuerySet":
         return self.filter(met_at__isnull=True)
 
-    def for_admin(self) -> "ObligationQuerySet":
-        return self.select_related("reform", "unit", "period", "period__batch")
-
 
 class Obligation(models.Model):
     """A unit owes a progress report on a reform for a period, by a due date.

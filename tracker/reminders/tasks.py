@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="reminders.sweep", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def sweep(today: str | None = None) -> dict:
+def reminders_sweep_task(today: str | None = None) -> dict:
     """Celery beat runs this (see CELERY_BEAT_SCHEDULE); `today` (ISO date) only for operators and tests."""
     result = services.reminders_sweep(today=datetime.date.fromisoformat(today) if today else None)
     summary = {
@@ -38,7 +38,7 @@ def sweep(today: str | None = None) -> dict:
     ignore_result=True,
     max_retries=None,
 )
-def deliver_reminders(self, claim: str, channel: str, target_id: int) -> str:
+def reminders_deliver_task(self, claim: str, channel: str, target_id: int) -> str:
     """Deliver one digest; on a temporary error retry with exponential backoff (countdown ≤ 10 minutes, well under
     the broker's visibility timeout), and after the last retry hand the rows back to the next sweep."""
     try:

@@ -4,7 +4,7 @@ nothing to fetch, works offline and prints like the rest of the page."""
 from dataclasses import dataclass
 
 from .choices import Interval
-from .services import Row, TrendLine
+from .selectors import Row, TrendLine
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StatusColour(models.TextChoices):
-    """The status colour of a reform, unit or city (rule in tracker.stats.rules.colour_of)."""
+    """The status colour of a reform, unit or city (rule in tracker.stats.formulas.colour_of)."""
 
     RED = "red", _("Red")
     YELLOW = "yellow", _("Yellow")

@@ -1,7 +1,7 @@
 """The filters of every statistic (API, dashboard, ledger export), and the user's scope applied on top of them.
 
 StatsFilterSet validates the query string (clear field errors in the user's language); stats_filters() turns it
-into the StatsFilters the services take, narrowing a unit's staff to their own units.
+into the StatsFilters the selectors take, narrowing a unit's staff to their own units.
 """
 
 import django_filters
@@ -17,11 +17,11 @@ from tracker.models import ReportingPeriod
 from units.models import City, Unit
 from units.roles import is_consumer, is_office, unit_ids_of
 
-from .services.figures import StatsFilters
+from .selectors.figures import StatsFilters
 
 
 class StatsFilterSet(FilterSet):
-    """Only its form is used: the services apply the cleaned values to targets and obligations alike."""
+    """Only its form is used: the selectors apply the cleaned values to targets and obligations alike."""
 
     batch_id = IdFilter(queryset=Batch.objects.all(), label=_("Batch (id)"))
     batch = django_filters.ModelMultipleChoiceFilter(

@@ -34,7 +34,7 @@ def _derived_fk(model, related_name: str, verbose_name):
 class ObligationFact(models.Model):
     """One report obligation (reform, responsible unit, reporting period) and the report that meets it, if any.
 
-    Rebuilt from tracker.stats.obligations by the refresh. `submitted_on` is the date (China Standard Time) of the
+    Rebuilt from tracker.stats.services.facts by the refresh. `submitted_on` is the date (China Standard Time) of the
     latest submission of a report that is submitted or approved; drafts and returned reports leave it empty. The
     period and date filters of the statistics read this table; unfiltered figures read ObligationSummary.
     """

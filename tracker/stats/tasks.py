@@ -5,7 +5,7 @@ from celery import shared_task
 from .services import stats_refresh
 
 
-@shared_task(name="tracker.stats.refresh", ignore_result=True)
+@shared_task(name="stats.refresh", ignore_result=True)
 def stats_refresh_task(full: bool = False) -> None:
     """Bring the statistics rollup up to date (scheduled every minute by Celery beat)."""
     stats_refresh(full=full)

@@ -1,10 +1,10 @@
-"""The office's dashboard: the API's figures on one printable page, with the same filters and the same services."""
+"""The office's dashboard: the API's figures on one printable page, with the same filters and the same selectors."""
 
 from dataclasses import replace
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -15,13 +15,13 @@ from reforms.models import Batch
 from tracker.models import ReportingPeriod
 from units.models import City, Unit
 
-from . import services
+from . import selectors
 from .charts import trend_chart, unit_bars
 from .choices import Interval, StatusColour, SubjectKind
 from .definitions import DEFINITIONS, STALE_AFTER
 from .filtersets import scope_unit_ids, stats_filters
-from .services.breakdowns import city_rows, filtered_reforms, reform_rows, unit_rows
-from .services.ordering import order_rows
+from .selectors.breakdowns import city_rows, filtered_reforms, reform_rows, unit_rows
+from .selectors.ordering import order_rows
 
 # The heatmap shows this many reforms; the ledger export has them all.
 HEATMAP_ROWS = 200
@@ -29,12 +29,9 @@ MISSING_ROWS = 30
 FILTER_NAMES = ("batch_id", "category", "scope", "unit_id", "city_id", "period", "date_from", "date_to", "interval")
 
 
-def admin_url(name: str, *args) -> str | None:
-    """A link into the admin, or None where that admin page does not exist (yet)."""
-    try:
-        return reverse(f"admin:{name}", args=args)
-    except NoReverseMatch:
-        return None
+def admin_url(name: str, *args) -> str:
+    """A link into the admin (every page the dashboard links to is registered)."""
+    return reverse(f"admin:{name}", args=args)
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -55,19 +52,20 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             errors = exc.message_dict
             f = stats_filters(request.user, {})
         interval = request.GET.get("interval") if request.GET.get("interval") in Interval.values else Interval.MONTH
-        clock = services.clock_now()
+        clock = selectors.clock_now()
         today = clock.today
 
-        reforms = order_rows(services.attach_statuses(reform_rows(f, clock), SubjectKind.REFORM, today), None, "reform")
-        cities = services.attach_statuses(city_rows(f, clock), SubjectKind.CITY, today)
-        units = services.attach_statuses(unit_rows(f, clock), SubjectKind.UNIT, today)
+        reforms = selectors.attach_statuses(reform_rows(f, clock), SubjectKind.REFORM, today)
+        reforms = order_rows(reforms, None, "reform")
+        cities = selectors.attach_statuses(city_rows(f, clock), SubjectKind.CITY, today)
+        units = selectors.attach_statuses(unit_rows(f, clock), SubjectKind.UNIT, today)
         units = order_rows(units, "-completion_rate,name", "unit")
         shown = reforms[:HEATMAP_ROWS]
-        cells = services.matrix_cells(f, [row.key for row in shown], today)
+        cells = selectors.matrix_cells(f, [row.key for row in shown], today)
         for row in shown:
             row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
             row.extra["url"] = admin_url("reforms_reform_change", row.key)
-        missing = services.missing_reports(f, clock)
+        missing = selectors.missing_reports(f, clock)
         # The office chases from this list: all of it on request (?missing=all), the first rows otherwise.
         show_all_missing = request.GET.get("missing") == "all"
         missing_rows = list(missing if show_all_missing else missing[:MISSING_ROWS])
@@ -76,7 +74,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             fact.reform_url = admin_url("reforms_reform_change", fact.reform_id)
             fact.report_url = admin_url("tracker_progressreport_change", fact.report_id) if fact.report_id else None
         trend = self.trend(f, clock, interval, errors)
-        result = services.overview(f, clock)
+        result = selectors.overview(f, clock)
         state = clock.state
         query = request.GET.copy()
         query.pop("interval", None)
@@ -88,7 +86,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "overview": result.figures,
             "target_cities": result.target_cities,
-            "colour_counts": services.colour_counts(filtered_reforms(f), today),
+            "colour_counts": selectors.colour_counts(filtered_reforms(f), today),
             "reforms": shown,
             "reforms_hidden": len(reforms) - len(shown),
             "overdue_reforms": [row for row in reforms if row.figures.overdue_targets],
@@ -129,15 +127,15 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             first_issued = issued.order_by("issued_on").values_list("issued_on", flat=True).first()
             if first_issued is not None and first_issued <= clock.today:
                 try:
-                    return services.completions_trend(replace(f, date_from=first_issued), clock, interval=interval)
+                    return selectors.completions_trend(replace(f, date_from=first_issued), clock, interval=interval)
                 except ValidationError:
                     pass  # too many weeks since then: the latest points, as without a start
-            return services.completions_trend(f, clock, interval=interval)
+            return selectors.completions_trend(f, clock, interval=interval)
         try:
-            return services.completions_trend(f, clock, interval=interval)
+            return selectors.completions_trend(f, clock, interval=interval)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-            return services.completions_trend(replace(f, date_from=None), clock, interval=interval)
+            return selectors.completions_trend(replace(f, date_from=None), clock, interval=interval)
 
     @staticmethod
     def applied_filters(params, choices: dict) -> list[tuple[str, str]]:

@@ -4,10 +4,7 @@
 - make_report(...) files a report through the services, optionally walking it to a later state.
 """
 
-import os
-
 import pytest
-from django.db import connection
 
 from reforms.tests.factories import BatchFactory
 from tracker import services
@@ -19,19 +16,6 @@ from .factories import ReportingPeriodFactory, make_reform_for
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def postgresql():
-    """For tests of PostgreSQL-only behaviour (triggers, row locks under real concurrency).
-
-    scripts/test always runs on PostgreSQL and sets TEST_STRICT, so there the test runs or fails, never skips. A
-    quick local run on the zero-setup SQLite skips them with this reason instead.
-    """
-    if connection.vendor != "postgresql":
-        if os.environ.get("TEST_STRICT") or os.environ.get("CI"):
-            pytest.fail("This test needs PostgreSQL: run it through scripts/test (or set DATABASE_URL).")
-        pytest.skip("needs PostgreSQL (scripts/test provides it)")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 
 from reforms.choices import TargetStatus
 from reforms.models import RolloutTarget
+from tests.helpers import listed
 from tracker import services
 from tracker.choices import ReportState
 from tracker.exceptions import PreconditionFailed
@@ -29,10 +30,6 @@ REVIEW = "admin:tracker_progressreport_review"
 def review(client, report, button: str, comment: str = "", version=None):
     data = {button: "1", "comment": comment, "version": str(report.version if version is None else version)}
     return client.post(reverse(REVIEW, args=[report.pk]), data, follow=True)
-
-
-def listed(response) -> list:
-    return list(response.context["cl"].result_list)
 
 
 def test_the_office_lands_on_the_review_queue_oldest_submission_first(

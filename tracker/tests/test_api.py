@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from reforms.choices import ResponsibilityRole
 from reforms.tests.factories import ResponsibilityFactory
+from tests.helpers import ids
 from tracker import services
 from tracker.choices import ReportState
 from tracker.models import ProgressReport, ReportRevision, ReportTransition
@@ -25,10 +26,6 @@ def detail(report) -> str:
 
 def act(report, name: str) -> str:
     return reverse(f"tracker-api:report-{name}", args=[report.pk])
-
-
-def ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
 
 
 # --- creating ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.helpers import ids
 from tracker import services
 from tracker.choices import ReportState
 from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
@@ -18,10 +19,6 @@ LIST = reverse("tracker-api:report-list")
 
 def act(report, name: str) -> str:
     return reverse(f"tracker-api:report-{name}", args=[report.pk])
-
-
-def ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
 
 
 # --- filters ------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from tracker import services
 from tracker.models import Attachment
-from tracker.tasks import attachments_purge_orphans_task
+from tracker.tasks import attachments_purge_task
 
 from . import samples
 
@@ -156,9 +156,9 @@ def test_the_command_removes_files_of_uploads_that_rolled_back_and_keeps_the_res
     assert not Attachment.objects.filter(file__endswith=os.path.basename(orphan)).exists()
     assert os.path.exists(orphan)  # storage is not transactional: the rollback left it
 
-    call_command("attachments_purge_orphans", "--dry-run")
+    call_command("attachments_purge", "--dry-run")
     assert os.path.exists(orphan)
-    call_command("attachments_purge_orphans")
+    call_command("attachments_purge")
 
     assert not os.path.exists(orphan)
     assert os.path.exists(kept.file.path)
@@ -170,17 +170,17 @@ def test_the_nightly_task_removes_orphans_and_is_on_the_beat_schedule(reporter, 
     orphan = _rolled_back_upload(draft, reporter)
     _age(orphan, 3)
 
-    attachments_purge_orphans_task.apply()
+    attachments_purge_task.apply()
 
     assert not os.path.exists(orphan)
-    entry = settings.CELERY_BEAT_SCHEDULE["attachments-purge-orphans"]
-    assert entry["task"] == attachments_purge_orphans_task.name
+    entry = settings.CELERY_BEAT_SCHEDULE["attachments-purge"]
+    assert entry["task"] == attachments_purge_task.name
 
 
 def test_the_grace_can_be_given_on_the_command_line(reporter, draft):
     orphan = _rolled_back_upload(draft, reporter)
 
-    call_command("attachments_purge_orphans", "--hours", "0")
+    call_command("attachments_purge", "--hours", "0")
 
     assert not os.path.exists(orphan)
     assert services.attachment_orphans_purge(older_than=datetime.timedelta(0)).found == []

@@ -17,16 +17,26 @@ class CitySerializer(serializers.ModelSerializer):
         fields = ["id", "url", "code", "name", "name_en"]
 
 
-class NestedCitySerializer(serializers.ModelSerializer):
+class CityBriefSerializer(serializers.ModelSerializer):
+    """A city nested in another object (a unit, a report's city line, a statistics row)."""
+
     class Meta:
         model = City
         fields = ["id", "code", "name"]
 
 
+class UnitBriefSerializer(serializers.ModelSerializer):
+    """A unit nested in another object (a report, a statistics row)."""
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name"]
+
+
 class UnitSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="units-api:unit-detail")
     kind_display = ChoiceLabelField(source="kind", choices=UnitKind.choices)
-    city = NestedCitySerializer(read_only=True, allow_null=True)
+    city = CityBriefSerializer(read_only=True, allow_null=True)
     aliases = serializers.SerializerMethodField()
     # Annotated in UnitViewSet.get_queryset().
     lead_reform_count = serializers.IntegerField(read_only=True)

@@ -8,6 +8,7 @@ reforms/tests/test_admin.py, where that part of the page is built.
 import pytest
 from django.urls import reverse
 
+from tests.helpers import listed
 from units.choices import MembershipRole, UnitKind
 from units.models import Membership
 from units.tests.factories import CityFactory, MembershipFactory, UnitFactory, UserFactory
@@ -15,19 +16,6 @@ from units.tests.factories import CityFactory, MembershipFactory, UnitFactory, U
 UNITS = reverse("admin:units_unit_changelist")
 CITIES = reverse("admin:units_city_changelist")
 MEMBERSHIPS = reverse("admin:units_membership_changelist")
-
-
-def listed(response) -> set[str]:
-    return {str(obj) for obj in response.context["cl"].result_list}
-
-
-@pytest.fixture
-def admin_client_for(client):
-    def make(user):
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.mark.django_db
@@ -57,12 +45,12 @@ def test_the_index_shows_the_site_header_and_the_apps(admin_client_for, office):
 
 
 def test_the_office_sees_every_unit(admin_client_for, office, unit_a, unit_b):
-    assert listed(admin_client_for(office).get(UNITS)) == {unit_a.name, unit_b.name}
+    assert listed(admin_client_for(office).get(UNITS), "name") == {unit_a.name, unit_b.name}
 
 
 def test_unit_staff_see_only_their_own_unit(admin_client_for, reporter, unit_a, unit_b):
     response = admin_client_for(reporter).get(UNITS)
-    assert listed(response) == {unit_a.name}
+    assert listed(response, "name") == {unit_a.name}
     assert unit_b.name not in response.content.decode()
 
 
@@ -96,13 +84,13 @@ def test_units_can_be_searched_by_name_english_name_and_alias(admin_client_for, 
     UnitFactory(name="青岛海关", short_en="Qingdao Customs")
     client = admin_client_for(office)
     for term in ("商务", "Commerce", "山东省商务厅"):
-        assert listed(client.get(UNITS, {"q": term})) == {"省商务厅"}, term
+        assert listed(client.get(UNITS, {"q": term}), "name") == {"省商务厅"}, term
 
 
 def test_units_can_be_filtered_by_kind(admin_client_for, office, unit_a):
     UnitFactory(name="青岛市政府", kind=UnitKind.CITY_GOVERNMENT, city=CityFactory(name="青岛市"))
     response = admin_client_for(office).get(UNITS, {"kind__exact": UnitKind.CITY_GOVERNMENT})
-    assert listed(response) == {"青岛市政府"}
+    assert listed(response, "name") == {"青岛市政府"}
 
 
 def test_a_city_government_without_a_city_is_refused(admin_client_for, office):
@@ -142,7 +130,7 @@ def test_cities_can_be_searched_by_name_and_code(admin_client_for, reporter):
     CityFactory(code="370100", name="济南市", name_en="Jinan")
     client = admin_client_for(reporter)
     for term in ("青岛", "Qingdao", "370200"):
-        assert listed(client.get(CITIES, {"q": term})) == {"青岛市"}, term
+        assert listed(client.get(CITIES, {"q": term}), "name") == {"青岛市"}, term
 
 
 def test_unit_staff_cannot_change_cities(admin_client_for, reporter):

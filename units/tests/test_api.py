@@ -9,6 +9,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.helpers import ids
 from units.choices import UnitKind
 from units.models import City
 from units.tests.factories import CityFactory, UnitFactory
@@ -25,11 +26,6 @@ def city_url(pk: int) -> str:
 
 def unit_url(pk: int) -> str:
     return reverse("units-api:unit-detail", args=[pk])
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 # --- who may read -----------------------------------------------------------------------------------------------

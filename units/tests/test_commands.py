@@ -1,4 +1,4 @@
-"""`manage.py import_units`: the 16 cities, the units of units.csv, idempotence and refused files."""
+"""`manage.py units_import`: the 16 cities, the units of units.csv, idempotence and refused files."""
 
 import csv
 import io
@@ -36,7 +36,7 @@ def write_csv(tmp_path, rows=ROWS, header=HEADER, name="units.csv"):
 def run(path) -> str:
     out = io.StringIO()
     with translation.override("en"):
-        call_command("import_units", str(path), stdout=out)
+        call_command("units_import", str(path), stdout=out)
     return out.getvalue()
 
 
@@ -117,7 +117,7 @@ def test_a_bad_row_is_refused_with_its_row_and_column(db, tmp_path, rows, header
 def test_a_refused_file_writes_nothing_not_even_the_cities(db, tmp_path):
     path = write_csv(tmp_path, rows=[[*ROWS[0][:2], "ministry", "1"]])
     with translation.override("en"), pytest.raises(CommandError) as caught:
-        call_command("import_units", str(path), stdout=io.StringIO())
+        call_command("units_import", str(path), stdout=io.StringIO())
 
     assert "Row 2" in str(caught.value) and "ministry" in str(caught.value)
     assert not City.objects.exists() and not Unit.objects.exists()
@@ -125,7 +125,7 @@ def test_a_refused_file_writes_nothing_not_even_the_cities(db, tmp_path):
 
 def test_a_missing_file_is_refused(db, tmp_path):
     with pytest.raises(CommandError):
-        call_command("import_units", str(tmp_path / "nowhere.csv"), stdout=io.StringIO())
+        call_command("units_import", str(tmp_path / "nowhere.csv"), stdout=io.StringIO())
 
 
 def test_a_unit_named_by_its_alias_is_updated_not_duplicated(db, tmp_path):

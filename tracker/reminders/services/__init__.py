@@ -9,7 +9,7 @@ from .delivery import (
 )
 from .digest import Digest, DigestItem, digest_build, digest_email, digest_load, digest_markdown
 from .obligations import (
-    RefreshResult,
+    ObligationsRefreshResult,
     obligation_follow_report,
     obligations_refresh,
     periods_generate,
@@ -36,7 +36,7 @@ __all__ = [
     "Digest",
     "DigestItem",
     "DryRun",
-    "RefreshResult",
+    "ObligationsRefreshResult",
     "RemindNowResult",
     "SweepResult",
     "TemporaryDeliveryError",

@@ -23,7 +23,7 @@ from ..rules import lead_horizon, rule_periods
 
 
 @dataclass
-class RefreshResult:
+class ObligationsRefreshResult:
     periods_created: int = 0
     obligations_created: int = 0
     obligations_met: int = 0
@@ -79,7 +79,7 @@ def report_submitted() -> Exists:
 @transaction.atomic
 def obligations_refresh(
     *, today: datetime.date, cal: WorkingCalendar | None = None, batch_ids: Sequence[int] | None = None
-) -> RefreshResult:
+) -> ObligationsRefreshResult:
     """Bring periods and obligations up to date with the rules and the reports (of `batch_ids` only, if given: what
     saving a rule derives at once, without waiting for the sweep).
 
@@ -91,7 +91,7 @@ def obligations_refresh(
       was returned since.
     """
     cal = cal or WorkingCalendar()
-    result = RefreshResult()
+    result = ObligationsRefreshResult()
     rules = ReportingRule.objects.filter(active=True).select_related("batch")
     periods = ReportingPeriod.objects.all()
     obligations = Obligation.objects.all()
@@ -154,7 +154,7 @@ def obligation_follow_report(*, report: ProgressReport) -> int:
     return 0
 
 
-def reporting_rule_derive(*, batch_id: int, today: datetime.date | None = None) -> RefreshResult:
+def reporting_rule_derive(*, batch_id: int, today: datetime.date | None = None) -> ObligationsRefreshResult:
     """Derive the periods and obligations of one batch now, through the sweep's own obligations_refresh().
 
     Called after a rule is saved (after commit), whatever the day: the office sees what the rule means at once

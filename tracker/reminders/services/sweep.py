@@ -29,7 +29,7 @@ from ..calendar import WorkingCalendar
 from ..choices import ReminderState, Step
 from ..models import Obligation, Reminder, ReminderSettings, ReportingRule
 from ..rules import Occurrence, latest_occurrence, lead_horizon
-from .obligations import RefreshResult, obligations_refresh, report_submitted
+from .obligations import ObligationsRefreshResult, obligations_refresh, report_submitted
 from .record import due_obligations_where, obligation_ids_where, reminders_insert
 
 
@@ -47,7 +47,7 @@ class SweepResult:
     today: datetime.date
     working_day: bool = True
     skipped: bool = False
-    refresh: RefreshResult = field(default_factory=RefreshResult)
+    refresh: ObligationsRefreshResult = field(default_factory=ObligationsRefreshResult)
     reminders_recorded: int = 0
     reminders_claimed: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
@@ -161,7 +161,7 @@ def reminders_claim(
 
 
 def _enqueue(result: ClaimResult) -> None:
-    from ..tasks import deliver_reminders
+    from ..tasks import reminders_deliver_task
 
     def not_queued() -> None:
         result.not_queued += 1
@@ -169,7 +169,7 @@ def _enqueue(result: ClaimResult) -> None:
     for d in result.deliveries:
         # A failed publish (broker down) is logged and counted, and does not stop the others: its rows stay claimed
         # (`sending`), and the first sweep after the lease expired claims them again and sends them.
-        enqueue_on_commit(deliver_reminders, d.claim, d.channel, d.target_id, on_failure=not_queued)
+        enqueue_on_commit(reminders_deliver_task, d.claim, d.channel, d.target_id, on_failure=not_queued)
 
 
 def reminders_sweep(

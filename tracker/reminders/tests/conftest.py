@@ -34,7 +34,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TEST_REDIS_DB = 11
 
 
-def at(day: datetime.date, hour: int = 8, minute: int = 0) -> datetime.datetime:
+def local_time(day: datetime.date, hour: int = 8, minute: int = 0) -> datetime.datetime:
     return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
 
 
@@ -67,7 +67,7 @@ def world(db, unit_a, unit_b, reporter, manager, other_reporter, office):
 @pytest.fixture
 def sweep_on():
     def sweep(day: datetime.date, *, hour: int = 8, minute: int = 0) -> services.SweepResult:
-        with time_machine.travel(at(day, hour, minute), tick=False):
+        with time_machine.travel(local_time(day, hour, minute), tick=False):
             return services.reminders_sweep()
 
     return sweep
@@ -82,14 +82,6 @@ def smtp(settings):
     settings.EMAIL_TIMEOUT = 10
     yield server
     server.stop()
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("TEST_STRICT") or os.environ.get("CI"):
-            pytest.fail("This test needs PostgreSQL: run it through scripts/test (or set DATABASE_URL).")
-        pytest.skip("needs PostgreSQL (scripts/test provides it)")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from tracker.reminders.choices import ReminderState, Step
 from tracker.reminders.models import CalendarYear, Obligation, Reminder
 from tracker.tests.factories import make_reform_for
 
-from .conftest import at
+from .conftest import local_time
 
 D = datetime.date
 
@@ -61,7 +61,7 @@ def test_remind_now_from_the_obligations_page(world, sweep_on, office_client, dj
     sweep_on(D(2026, 2, 2))
     obligation = Obligation.objects.get(reform=world.reform_a, period__code="2026-01")
     with (
-        time_machine.travel(at(D(2026, 2, 3), 10), tick=False),
+        time_machine.travel(local_time(D(2026, 2, 3), 10), tick=False),
         django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         response = office_client.post(
@@ -96,7 +96,7 @@ def test_unit_staff_cannot_open_the_outbox_or_the_dry_run(world, client):
 
 def test_the_reminder_pages_warn_until_the_office_confirms_next_years_official_days(world, office_client):
     url = reverse("admin:reminders_calendarday_changelist")
-    with time_machine.travel(at(D(2026, 11, 20)), tick=False):
+    with time_machine.travel(local_time(D(2026, 11, 20)), tick=False):
         warned = office_client.get(url).content.decode()
         assert "2027年的法定节假日和调休上班日尚未录入" in warned
         response = office_client.post(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from tracker.reminders.choices import ReminderState
 from tracker.reminders.models import Obligation, Reminder
 
-from .conftest import at, celery_broker
+from .conftest import celery_broker, local_time
 from .processes import RedisServer
 from .smtp import free_port
 
@@ -34,7 +34,7 @@ def stopped_redis(transactional_db, tmp_path):
 
 def test_a_sweep_while_redis_is_down_records_and_the_next_sweep_sends_once_it_is_back(world, stopped_redis):
     with celery_broker(stopped_redis.url):
-        with time_machine.travel(at(D(2026, 1, 29), 8), tick=False):
+        with time_machine.travel(local_time(D(2026, 1, 29), 8), tick=False):
             from tracker.reminders import services
 
             result = services.reminders_sweep()
@@ -44,14 +44,14 @@ def test_a_sweep_while_redis_is_down_records_and_the_next_sweep_sends_once_it_is
 
         stopped_redis.start()
         # The beat's sweep after the 12-minute lease: it claims the rows again and the broker takes the deliveries.
-        with time_machine.travel(at(D(2026, 1, 29), 8, 15), tick=False):
+        with time_machine.travel(local_time(D(2026, 1, 29), 8, 15), tick=False):
             again = services.reminders_sweep()
         assert again.reminders_claimed == Reminder.objects.count()
         assert redis.Redis(port=stopped_redis.port).llen("celery") == len(again.deliveries)
 
 
 def test_remind_now_while_redis_is_down_says_so_in_chinese_instead_of_a_500(world, stopped_redis, client, office):
-    with time_machine.travel(at(D(2026, 2, 2), 8), tick=False):
+    with time_machine.travel(local_time(D(2026, 2, 2), 8), tick=False):
         from tracker.reminders import services
 
         with celery_broker(stopped_redis.url):
@@ -59,7 +59,7 @@ def test_remind_now_while_redis_is_down_says_so_in_chinese_instead_of_a_500(worl
     obligation = Obligation.objects.get(reform=world.reform_a, period__code="2026-01")
     client.force_login(office)
 
-    with celery_broker(stopped_redis.url), time_machine.travel(at(D(2026, 2, 3), 10), tick=False):
+    with celery_broker(stopped_redis.url), time_machine.travel(local_time(D(2026, 2, 3), 10), tick=False):
         response = client.post(
             reverse("admin:reminders_obligation_changelist"),
             {"action": "remind_now", "_selected_action": [obligation.pk]},

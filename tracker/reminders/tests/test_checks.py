@@ -8,11 +8,11 @@ from django.core.management import call_command
 
 from tracker.reminders.models import CalendarYear
 
-from .conftest import at
+from .conftest import local_time
 
 pytestmark = pytest.mark.django_db
 # In November the next year counts; chinese-calendar 1.11 knows years up to 2026 only.
-NOVEMBER = at(datetime.date(2026, 11, 20), 10)
+NOVEMBER = local_time(datetime.date(2026, 11, 20), 10)
 CHINESE = "2027年的法定节假日和调休上班日尚未录入"
 ENGLISH = "The official holidays and make-up working days of 2027 are not entered yet"
 

@@ -163,10 +163,10 @@ def test_the_delivery_task_retries_temporary_refusals_and_releases_the_rows_afte
     result = sweep_on(D(2026, 1, 29))
     first, second = delivery_to(result, world.reporter), delivery_to(result, world.manager)
     smtp.handler.temporary_failures = 1
-    assert tasks.deliver_reminders.apply(args=(first.claim, first.channel, first.target_id)).get() == "sent"
+    assert tasks.reminders_deliver_task.apply(args=(first.claim, first.channel, first.target_id)).get() == "sent"
     assert len(smtp.to("reporter@example.org")) == 1
     smtp.handler.temporary_failures = 10
-    assert tasks.deliver_reminders.apply(args=(second.claim, second.channel, second.target_id)).get() == "released"
+    assert tasks.reminders_deliver_task.apply(args=(second.claim, second.channel, second.target_id)).get() == "released"
     row = Reminder.objects.get(recipient=world.manager)
     assert (row.state, row.attempts, row.claim) == (ReminderState.PENDING, 3, None)
     assert smtp.to("manager@example.org") == []

@@ -18,7 +18,7 @@ from tracker.reminders import services
 from tracker.reminders.models import Obligation, ReportingRule
 from tracker.tests.factories import make_reform_for
 
-from .conftest import at
+from .conftest import local_time
 
 D = datetime.date
 # Saturday 7 March 2026: a day off, when the working-day sweep does nothing.
@@ -70,7 +70,7 @@ def test_a_rule_saved_in_the_admin_on_a_saturday_derives_periods_and_obligations
     transactional_db, batch, office_client
 ):
     # Real commits: the derivation runs after the admin's transaction commits, before the page answers.
-    with time_machine.travel(at(SATURDAY, 21), tick=False):
+    with time_machine.travel(local_time(SATURDAY, 21), tick=False):
         response = office_client.post(reverse("admin:reminders_reportingrule_add"), rule_form(batch), follow=True)
 
     assert response.status_code == 200
@@ -83,7 +83,7 @@ def test_a_rule_saved_in_the_admin_on_a_saturday_derives_periods_and_obligations
 
 def test_the_rules_preview_shows_the_periods_already_overdue(batch, office_client):
     rule = ReportingRule.objects.create(batch=batch, kind="monthly", due_day=5)
-    with time_machine.travel(at(SATURDAY, 21), tick=False):
+    with time_machine.travel(local_time(SATURDAY, 21), tick=False):
         page = office_client.get(reverse("admin:reminders_reportingrule_change", args=[rule.pk])).content.decode()
     assert "2个报送期已过报送期限。" in page
     assert "2026年1月 → 2026-02-05（已过报送期限）" in page
@@ -93,7 +93,7 @@ def test_the_rules_preview_shows_the_periods_already_overdue(batch, office_clien
 def test_the_service_derives_at_once_and_a_change_moves_only_the_periods_not_yet_due(
     batch, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(at(SATURDAY, 21), tick=False):
+    with time_machine.travel(local_time(SATURDAY, 21), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             rule = services.reporting_rule_save(rule=ReportingRule(batch=batch, kind="monthly", due_day=5))
         assert derived(batch)[1:] == (6, 4)

@@ -15,7 +15,7 @@ from tracker.reminders.models import Obligation, Reminder, ReminderSettings
 from tracker.tests.factories import make_reform_for
 from units.tests.factories import UnitFactory
 
-from .conftest import at
+from .conftest import local_time
 from .factories import CalendarDayFactory, UnitChannelFactory
 
 D = datetime.date
@@ -222,7 +222,7 @@ def test_remind_now_sends_one_urge_per_obligation_and_day_and_skips_met_ones(
     sweep_on(D(2026, 2, 2))
     file_report(world.other_reporter, world.reform_b)
     obligations = list(Obligation.objects.filter(period__code="2026-01"))
-    with time_machine.travel(at(D(2026, 2, 3), 10), tick=False):
+    with time_machine.travel(local_time(D(2026, 2, 3), 10), tick=False):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             result = services.reminders_remind_now(obligations=obligations, user=world.office)
         again = services.reminders_remind_now(obligations=obligations, user=world.office)
@@ -246,7 +246,7 @@ def test_only_the_office_reminds_now(world, sweep_on):
 
 def test_the_dry_run_shows_what_the_sweep_would_send_and_keeps_nothing(world, django_capture_on_commit_callbacks):
     with (
-        time_machine.travel(at(D(2026, 2, 12)), tick=False),
+        time_machine.travel(local_time(D(2026, 2, 12)), tick=False),
         django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         plan = services.reminders_dry_run()

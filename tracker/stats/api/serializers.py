@@ -1,11 +1,14 @@
-"""Output shapes of the statistics API. Read-only: they describe (and document) the rows the services build."""
+"""Output shapes of the statistics API. Read-only: they describe (and document) the rows the selectors build."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reforms.api.serializers import BatchBriefSerializer, ReformBriefSerializer
 from reforms.choices import Category, Scope, TargetStatus
+from tracker.api.serializers import ReportingPeriodBriefSerializer
 from tracker.choices import ReportState
+from units.api.serializers import CityBriefSerializer, UnitBriefSerializer
 
 from ..choices import Interval, StatusColour, Trend
 from ..definitions import DEFINITIONS
@@ -73,16 +76,6 @@ class StatusSerializer(serializers.Serializer):
     trend = serializers.ChoiceField(choices=Trend.choices, read_only=True, allow_null=True)
 
 
-class RefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-
-class BatchRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True)
-
-
 class ReformSubjectSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     code = serializers.CharField(read_only=True)
@@ -94,26 +87,20 @@ class ReformSubjectSerializer(serializers.Serializer):
     deadline = serializers.SerializerMethodField()
     lead_unit = serializers.SerializerMethodField()
 
-    @extend_schema_field(BatchRefSerializer)
+    @extend_schema_field(BatchBriefSerializer)
     def get_batch(self, subject) -> dict:
-        return {"id": subject["batch_id"], "code": subject["batch__code"]}
+        return {"id": subject["batch_id"], "code": subject["batch__code"], "title": subject["batch__title"]}
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_deadline(self, subject):
         """The reform's completion deadline, else its batch's default."""
         return subject["deadline"] or subject["batch__default_deadline"]
 
-    @extend_schema_field(RefSerializer(allow_null=True))
+    @extend_schema_field(UnitBriefSerializer(allow_null=True))
     def get_lead_unit(self, subject) -> dict | None:
         if subject["lead_unit_id"] is None:
             return None
         return {"id": subject["lead_unit_id"], "name": subject["lead_unit_name"]}
-
-
-class CitySubjectSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
 
 
 class BatchSubjectSerializer(serializers.Serializer):
@@ -146,8 +133,8 @@ def _row(name: str, subject, *, coloured: bool, by_role: bool = False):
 
 
 ReformRowSerializer = _row("reform", ReformSubjectSerializer, coloured=True)
-UnitRowSerializer = _row("unit", RefSerializer, coloured=True, by_role=True)
-CityRowSerializer = _row("city", CitySubjectSerializer, coloured=True)
+UnitRowSerializer = _row("unit", UnitBriefSerializer, coloured=True, by_role=True)
+CityRowSerializer = _row("city", CityBriefSerializer, coloured=True)
 BatchRowSerializer = _row("batch", BatchSubjectSerializer, coloured=False)
 CategoryRowSerializer = _row("category", CategorySubjectSerializer, coloured=False)
 ScopeRowSerializer = _row("scope", ScopeSubjectSerializer, coloured=False)
@@ -229,22 +216,10 @@ class TrendSerializer(FreshnessSerializer):
     points = TrendPointSerializer(many=True, read_only=True)
 
 
-class PeriodRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
-
-
-class ReformRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    title = serializers.CharField(read_only=True)
-
-
 class MissingReportSerializer(serializers.Serializer):
-    reform = ReformRefSerializer(read_only=True)
-    unit = RefSerializer(read_only=True)
-    period = PeriodRefSerializer(read_only=True)
+    reform = ReformBriefSerializer(read_only=True)
+    unit = UnitBriefSerializer(read_only=True)
+    period = ReportingPeriodBriefSerializer(read_only=True)
     due_on = serializers.DateField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
     report_id = serializers.IntegerField(read_only=True, allow_null=True)

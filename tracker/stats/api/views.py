@@ -1,4 +1,4 @@
-"""The statistics API: read-only views over tracker.stats.services, one per figure set.
+"""The statistics API: read-only views over tracker.stats.selectors, one per figure set.
 
 Every view takes the same filters (StatsFilterSet), answers 400 with field messages on bad ones, scopes a unit's
 staff to their own units, and says how fresh its figures are (`as_of`). Queries are a fixed number per view.
@@ -24,14 +24,14 @@ from core.filters import ID_SCHEMA
 from core.pagination import Pagination
 from core.schema import error_response
 
-from .. import services
+from .. import selectors
 from ..choices import Interval, SubjectKind
 from ..definitions import DEFINITIONS
 from ..filtersets import StatsFilterSet, scope_unit_ids, stats_filters
-from ..services.breakdowns import filtered_reforms
+from ..selectors.breakdowns import filtered_reforms
+from ..selectors.ledger import ledger_build, ledger_csv, ledger_xlsx
+from ..selectors.ordering import order_rows, ordering_fields
 from ..services.generation import answers_generation
-from ..services.ledger import ledger_build, ledger_csv, ledger_xlsx
-from ..services.ordering import order_rows, ordering_fields
 from . import serializers as s
 
 TAGS = ["stats"]
@@ -110,7 +110,7 @@ class StatsView(APIView):
         key holds all five, so a refresh makes every older answer unreachable (and the TTL removes it). The ETag
         is the key's digest; a client sending it back in If-None-Match gets 304 Not Modified, no body.
         """
-        clock = services.clock_now()
+        clock = selectors.clock_now()
         key = answer_key(request, clock)
         tag = f'"{key[-32:]}"'
         if tag in request.headers.get("If-None-Match", ""):
@@ -134,18 +134,18 @@ class StatsView(APIView):
         """When the rollup was refreshed, and now; through the serializer, so in the active time zone."""
         return s.FreshnessSerializer({"as_of": clock.state.refreshed_at, "generated_at": timezone.now()}).data
 
-    def page(self, rows, serializer_class, clock, **extra) -> dict:
+    def page(self, rows, clock, results, **extra) -> dict:
+        """One page of `rows` with the figures' freshness and the links; `results(page)` serializes its rows."""
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, self.request, view=self)
-        data = {
+        return {
             **self.freshness(clock),
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
             **extra,
-            "results": serializer_class(page, many=True).data,
+            "results": results(page),
         }
-        return data
 
 
 @extend_schema(
@@ -158,13 +158,13 @@ class StatsView(APIView):
 class OverviewView(StatsView):
     def answer(self, request, clock):
         f = self.get_filters()
-        result = services.overview(f, clock)
+        result = selectors.overview(f, clock)
         data = {
             "as_of": clock.state.refreshed_at,
             "generated_at": timezone.now(),
             "figures": result.figures,
             "target_cities": result.target_cities,
-            "reform_colours": services.colour_counts(filtered_reforms(f), clock.today),
+            "reform_colours": selectors.colour_counts(filtered_reforms(f), clock.today),
         }
         return s.OverviewSerializer(data).data
 
@@ -174,11 +174,11 @@ class BreakdownView(StatsView):
 
     def answer(self, request, clock):
         f = self.get_filters()
-        rows = services.BREAKDOWNS[self.breakdown](f, clock)
-        if self.breakdown in services.COLOURED:
-            services.attach_statuses(rows, services.COLOURED[self.breakdown], clock.today)
+        rows = selectors.BREAKDOWNS[self.breakdown](f, clock)
+        if self.breakdown in selectors.COLOURED:
+            selectors.attach_statuses(rows, selectors.COLOURED[self.breakdown], clock.today)
         rows = order_rows(rows, request.query_params.get("ordering"), self.breakdown)
-        return self.page(rows, s.ROW_SERIALIZERS[self.breakdown], clock)
+        return self.page(rows, clock, lambda page: s.ROW_SERIALIZERS[self.breakdown](page, many=True).data)
 
 
 def breakdown_schema(breakdown: str, summary):
@@ -240,23 +240,17 @@ class ScopeBreakdownView(BreakdownView):
 class MatrixView(StatsView):
     def answer(self, request, clock):
         f = self.get_filters()
-        rows = services.attach_statuses(services.BREAKDOWNS["reform"](f, clock), SubjectKind.REFORM, clock.today)
+        rows = selectors.attach_statuses(selectors.BREAKDOWNS["reform"](f, clock), SubjectKind.REFORM, clock.today)
         rows = order_rows(rows, request.query_params.get("ordering"), "reform")
-        cities = services.attach_statuses(services.BREAKDOWNS["city"](f, clock), SubjectKind.CITY, clock.today)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        cells = services.matrix_cells(f, [row.key for row in page], clock.today)
-        for row in page:
-            row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
-        data = {
-            **self.freshness(clock),
-            "count": paginator.page.paginator.count,
-            "next": paginator.get_next_link(),
-            "previous": paginator.get_previous_link(),
-            "cities": s.CityRowSerializer(cities, many=True).data,
-            "results": s.MatrixRowSerializer(page, many=True).data,
-        }
-        return data
+        cities = selectors.attach_statuses(selectors.BREAKDOWNS["city"](f, clock), SubjectKind.CITY, clock.today)
+
+        def results(page) -> list:
+            cells = selectors.matrix_cells(f, [row.key for row in page], clock.today)
+            for row in page:
+                row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
+            return s.MatrixRowSerializer(page, many=True).data
+
+        return self.page(rows, clock, results, cities=s.CityRowSerializer(cities, many=True).data)
 
 
 INTERVAL = OpenApiParameter(
@@ -285,7 +279,7 @@ class TrendView(StatsView):
         if interval not in Interval.values:
             raise ValidationError({"interval": [_("Use week or month.")]})
         f = self.get_filters()
-        line = services.completions_trend(f, clock, interval=interval)
+        line = selectors.completions_trend(f, clock, interval=interval)
         data = {"as_of": clock.state.refreshed_at, "generated_at": timezone.now(), **vars(line)}
         return s.TrendSerializer(data).data
 
@@ -300,16 +294,12 @@ class TrendView(StatsView):
 class MissingReportsView(StatsView):
     def answer(self, request, clock):
         f = self.get_filters()
-        paginator = Pagination()
-        page = paginator.paginate_queryset(services.missing_reports(f, clock), request, view=self)
         context = {"as_of_date": clock.as_of_date}
-        return {
-            **self.freshness(clock),
-            "count": paginator.page.paginator.count,
-            "next": paginator.get_next_link(),
-            "previous": paginator.get_previous_link(),
-            "results": s.MissingReportSerializer(page, many=True, context=context).data,
-        }
+        return self.page(
+            selectors.missing_reports(f, clock),
+            clock,
+            lambda page: s.MissingReportSerializer(page, many=True, context=context).data,
+        )
 
 
 class LedgerView(StatsView):
@@ -320,7 +310,7 @@ class LedgerView(StatsView):
         return super().perform_content_negotiation(request, force=True)
 
     def get(self, request):
-        f, clock = self.get_filters(), services.clock_now()
+        f, clock = self.get_filters(), selectors.clock_now()
         ledger = ledger_build(f, clock)
         stamp = timezone.localtime(ledger.generated_at).strftime("%Y%m%d-%H%M")
         if self.file_format == "csv":
@@ -333,7 +323,7 @@ class LedgerView(StatsView):
 
 
 LEDGER_DESCRIPTION = _(
-    "The ledger (台账) of the filtered reforms: the columns `manage.py import_reforms` reads (a one-batch ledger "
+    "The ledger (台账) of the filtered reforms: the columns `manage.py reforms_import` reads (a one-batch ledger "
     "imports back unchanged), then lead unit, targets done and total, completion rate, last report and status "
     "colour. The workbook's second sheet is the reform × city matrix."
 )

@@ -1,51 +1,14 @@
-"""Statistics: the figures (figures.py), breakdowns, colours, timelines, the rollup refresh and the ledger export."""
+"""Statistics writes: the rollup refresh (refresh.py) and the facts it copies (facts.py, raw SQL), the office's
+colour overrides, and the generation of cached answers. The reads are in ../selectors."""
 
-from django.utils import timezone
-
-from ..models import RollupState
-from ..rules import due_soon_until
-from .breakdowns import BREAKDOWNS, COLOURED, Overview, Row, Status, overview
-from .figures import Clock, Figures, StatsFilters
-from .refresh import RefreshResult, rollup_state, snapshot_colours, stats_refresh, stats_report_sync
-from .statuses import attach_statuses, colour_counts
-from .timeline import TrendLine, TrendPoint, completions_trend, matrix_cells, missing_reports
-
-
-def clock_now() -> Clock:
-    """Today, the "due soon" horizon and the rollup's state: what every statistic is computed for.
-
-    One query: the horizon is the one the refresh computed for today; only when the rollup has not run today is it
-    computed here, from the working-day calendar.
-    """
-    today = timezone.localdate()
-    # Without the per-reform fingerprints: only the refresh reads them, and with 10,000 reforms they are a JSON
-    # document of hundreds of KB that every statistics request would otherwise fetch and parse.
-    state = RollupState.objects.defer("fingerprints").filter(pk=1).first() or RollupState(pk=1)
-    soon = state.due_soon_until if state.as_of_date == today and state.due_soon_until else due_soon_until(today)
-    return Clock(today=today, soon_until=soon, state=state)
-
+from .overrides import status_override_save
+from .refresh import StatsRefreshResult, rollup_state, snapshot_colours, stats_refresh, stats_report_sync
 
 __all__ = [
-    "BREAKDOWNS",
-    "COLOURED",
-    "Clock",
-    "Figures",
-    "Overview",
-    "RefreshResult",
-    "Row",
-    "StatsFilters",
-    "Status",
-    "TrendLine",
-    "TrendPoint",
-    "attach_statuses",
-    "clock_now",
-    "colour_counts",
-    "completions_trend",
-    "matrix_cells",
-    "missing_reports",
-    "overview",
+    "StatsRefreshResult",
     "rollup_state",
     "snapshot_colours",
     "stats_refresh",
     "stats_report_sync",
+    "status_override_save",
 ]

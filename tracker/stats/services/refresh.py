@@ -21,13 +21,13 @@ from tracker.models import ProgressReport
 
 from ..choices import SubjectKind
 from ..definitions import REFRESH_LOOKBACK
+from ..formulas import colour_of, due_soon_until
 from ..models import ColourSnapshot, ObligationFact, ObligationSummary, RollupState, StatusOverride
-from ..obligations import SUBMITTED_STATES, facts_insert, facts_sync_reports, reform_fingerprints
-from ..rules import colour_of, due_soon_until
-from .breakdowns import city_rows, reform_rows, unit_rows
-from .figures import Clock, StatsFilters
+from ..selectors.breakdowns import city_rows, reform_rows, unit_rows
+from ..selectors.figures import Clock, StatsFilters
+from ..selectors.statuses import month_of
+from .facts import SUBMITTED_STATES, facts_insert, facts_sync_reports, reform_fingerprints
 from .generation import answers_invalidate_on_commit
-from .statuses import month_of
 
 EVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 # Reform ids per statement: well under SQLite's limit on query parameters.
@@ -47,7 +47,7 @@ SUMMARY_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class RefreshResult:
+class StatsRefreshResult:
     """What one refresh did: `reforms` whose obligations were recomputed (None: all of them, a full rebuild), and
     whether every summary was recomputed for a new day."""
 
@@ -64,7 +64,7 @@ def rollup_state() -> RollupState:
     return RollupState.objects.filter(pk=1).first() or RollupState(pk=1)
 
 
-def stats_refresh(*, full: bool = False) -> RefreshResult:
+def stats_refresh(*, full: bool = False) -> StatsRefreshResult:
     """Bring the rollup up to date. Safe to run at any time and twice at once: a second run finds the state row
     locked and returns at once (skipped), and the running one covers its work."""
     started = time.monotonic()
@@ -75,7 +75,7 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
         # SKIP LOCKED: a beat firing while a long refresh runs must not queue up behind it.
         state = RollupState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
         if state is None:
-            return RefreshResult(skipped=True)
+            return StatsRefreshResult(skipped=True)
         fingerprints = reform_fingerprints()
         soon = due_soon_until(today)
         rebuild = full or state.watermark is None
@@ -114,7 +114,7 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
             state.rebuilt_at = now
         state.duration_ms = int((time.monotonic() - started) * 1000)
         state.save()
-    return RefreshResult(
+    return StatsRefreshResult(
         rebuilt=rebuild,
         new_day=new_day,
         reforms=None if reform_ids is None else len(reform_ids),

@@ -20,11 +20,6 @@ def status_label(value: str | None) -> str:
 
 
 @register.filter
-def trend_label(value: str | None) -> str:
-    return str(Trend(value).label) if value in Trend.values else ""
-
-
-@register.filter
 def trend_arrow(value: str | None) -> str:
     return {Trend.BETTER: "↑", Trend.SAME: "→", Trend.WORSE: "↓"}.get(value, "")
 

@@ -6,7 +6,7 @@ Expected progress: batch B1 runs 2026-03-01 → 2026-12-31 (305 days), 264 of th
 
 from fractions import Fraction
 
-from .factories import at
+from .factories import stamp
 
 B1 = Fraction(264, 305)
 B2 = Fraction(172, 394)
@@ -77,7 +77,7 @@ OVERVIEW = figures(
     missing=2,
     upcoming=5,
     due_soon=1,
-    last=at(11, 19),
+    last=stamp(11, 19),
 )
 
 REFORMS = {
@@ -92,7 +92,7 @@ REFORMS = {
         on_time=4,
         late=2,
         upcoming=3,
-        last=at(11, 19),
+        last=stamp(11, 19),
     ),
     "R2": figures(
         reforms=1,
@@ -105,7 +105,7 @@ REFORMS = {
         due=2,
         on_time=2,
         upcoming=1,
-        last=at(11, 17),
+        last=stamp(11, 17),
     ),
     "R3": figures(
         reforms=1,
@@ -120,10 +120,10 @@ REFORMS = {
         missing=1,
         upcoming=1,
         due_soon=1,
-        last=at(10, 8),
+        last=stamp(10, 8),
     ),
-    "R4": figures(reforms=1, targets=1, not_started=1, completion=0, expected=B2, due=1, on_time=1, last=at(10, 14)),
-    "R5": figures(reforms=1, due=2, late=1, missing=1, last=at(10, 20)),
+    "R4": figures(reforms=1, targets=1, not_started=1, completion=0, expected=B2, due=1, on_time=1, last=stamp(10, 14)),
+    "R5": figures(reforms=1, due=2, late=1, missing=1, last=stamp(10, 20)),
 }
 
 UNITS = {
@@ -144,7 +144,7 @@ UNITS = {
             missing=2,
             upcoming=2,
             due_soon=1,
-            last=at(11, 18),
+            last=stamp(11, 18),
         ),
         "as_lead": figures(
             reforms=2,
@@ -162,7 +162,7 @@ UNITS = {
             missing=1,
             upcoming=2,
             due_soon=1,
-            last=at(11, 18),
+            last=stamp(11, 18),
         ),
         "as_co": figures(reforms=1, due=1, missing=1),
     },
@@ -180,7 +180,7 @@ UNITS = {
             on_time=3,
             late=1,
             upcoming=2,
-            last=at(11, 19),
+            last=stamp(11, 19),
         ),
         "as_lead": figures(
             reforms=1,
@@ -193,7 +193,7 @@ UNITS = {
             due=2,
             on_time=2,
             upcoming=1,
-            last=at(11, 17),
+            last=stamp(11, 17),
         ),
         "as_co": figures(
             reforms=1,
@@ -206,15 +206,15 @@ UNITS = {
             on_time=1,
             late=1,
             upcoming=1,
-            last=at(11, 19),
+            last=stamp(11, 19),
         ),
     },
     "U3": {
         "figures": figures(
-            reforms=2, targets=1, not_started=1, completion=0, expected=B2, due=2, on_time=1, late=1, last=at(10, 20)
+            reforms=2, targets=1, not_started=1, completion=0, expected=B2, due=2, on_time=1, late=1, last=stamp(10, 20)
         ),
         "as_lead": figures(
-            reforms=2, targets=1, not_started=1, completion=0, expected=B2, due=2, on_time=1, late=1, last=at(10, 20)
+            reforms=2, targets=1, not_started=1, completion=0, expected=B2, due=2, on_time=1, late=1, last=stamp(10, 20)
         ),
         "as_co": figures(),
     },
@@ -229,7 +229,7 @@ UNITS = {
             due=2,
             on_time=2,
             upcoming=1,
-            last=at(11, 19),
+            last=stamp(11, 19),
         ),
         "as_lead": figures(),
         "as_co": figures(
@@ -242,7 +242,7 @@ UNITS = {
             due=2,
             on_time=2,
             upcoming=1,
-            last=at(11, 19),
+            last=stamp(11, 19),
         ),
     },
 }
@@ -311,7 +311,7 @@ BATCHES = {
         missing=1,
         upcoming=5,
         due_soon=1,
-        last=at(11, 19),
+        last=stamp(11, 19),
     ),
     "B2": figures(
         reforms=2,
@@ -323,7 +323,7 @@ BATCHES = {
         on_time=1,
         late=1,
         missing=1,
-        last=at(10, 20),
+        last=stamp(10, 20),
     ),
 }
 
@@ -340,7 +340,7 @@ CATEGORIES = {
         on_time=5,
         late=2,
         upcoming=3,
-        last=at(11, 19),
+        last=stamp(11, 19),
     ),
     "best_practice": figures(
         reforms=3,
@@ -357,7 +357,7 @@ CATEGORIES = {
         missing=2,
         upcoming=2,
         due_soon=1,
-        last=at(11, 17),
+        last=stamp(11, 17),
     ),
 }
 
@@ -375,7 +375,7 @@ SCOPES = {
         on_time=6,
         late=2,
         upcoming=4,
-        last=at(11, 19),
+        last=stamp(11, 19),
     ),
     "qualified_cities": figures(
         reforms=2,
@@ -390,9 +390,9 @@ SCOPES = {
         missing=1,
         upcoming=1,
         due_soon=1,
-        last=at(10, 14),
+        last=stamp(10, 14),
     ),
-    "unverified": figures(reforms=1, due=2, late=1, missing=1, last=at(10, 20)),
+    "unverified": figures(reforms=1, due=2, late=1, missing=1, last=stamp(10, 20)),
 }
 
 # Colours by the written rule (see test_colours.py for why each is what it is).

@@ -27,16 +27,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import factory
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
-from reforms.models import Responsibility
 from reforms.tests.factories import BatchFactory, ReformFactory, ResponsibilityFactory, RolloutTargetFactory
 from tracker.choices import ReportState
-from tracker.models import ProgressReport, ReportingPeriod
+from tracker.models import ProgressReport
 from tracker.reminders.models import Obligation
+from tracker.reminders.services import obligations_refresh
 from tracker.tests.factories import ReportingPeriodFactory
 from units.models import City
 from units.tests.factories import UnitFactory, UserFactory
@@ -49,7 +47,7 @@ TODAY = datetime.date(2026, 11, 20)
 NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=CST)
 
 
-def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+def stamp(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
     return datetime.datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
@@ -62,7 +60,7 @@ def make_city(code: str, name: str) -> City:
 def make_report_row(reform, unit, period, state: str, submitted_at: datetime.datetime | None = None, **kwargs):
     """A report row in `state`, written directly (no city lines): what the statistics read, nothing more."""
     # Written when it was last submitted (drafts: early October), as the services would have.
-    written = submitted_at or at(10, 1)
+    written = submitted_at or stamp(10, 1)
     values = {"state": state, "work_done": "已按要求推进", "revision": 0, "created_at": written, "updated_at": written}
     if state != ReportState.DRAFT:
         values.update(revision=1, submitted_at=submitted_at)
@@ -79,24 +77,13 @@ def make_report_row(reform, unit, period, state: str, submitted_at: datetime.dat
 
 
 def derive_obligations(created_at: datetime.datetime | None = None) -> int:
-    """The obligations tracker.reminders' sweep derives (services/obligations.py, obligations_refresh), for tests
-    that make periods by hand: one per period and responsible unit of each reform of the period's batch still running
-    when the period starts. Idempotent; returns how many were created."""
-    created = 0
-    for period in ReportingPeriod.objects.order_by("id"):
-        responsibilities = (
-            Responsibility.objects.filter(reform__batch_id=period.batch_id)
-            .annotate(deadline=Coalesce("reform__deadline", "reform__batch__default_deadline"))
-            .filter(Q(deadline__isnull=True) | Q(deadline__gte=period.starts_on))
-        )
-        for reform_id, unit_id in responsibilities.values_list("reform_id", "unit_id"):
-            _, new = Obligation.objects.get_or_create(
-                reform_id=reform_id,
-                unit_id=unit_id,
-                period=period,
-                defaults={"due_on": period.due_on, "created_at": created_at or timezone.now()},
-            )
-            created += new
+    """The obligations of every period, derived by tracker.reminders' own obligations_refresh() (what its sweep
+    runs), for tests that make periods by hand. `created_at` backdates the obligations it creates (the refresh picks
+    new obligations up by their creation time). Idempotent; returns how many were created."""
+    existing = set(Obligation.objects.values_list("id", flat=True))
+    created = obligations_refresh(today=timezone.localdate()).obligations_created
+    if created_at is not None:
+        Obligation.objects.exclude(id__in=existing).update(created_at=created_at)
     return created
 
 
@@ -230,26 +217,26 @@ def make_scenario() -> Scenario:
     }
     approved, submitted = ReportState.APPROVED, ReportState.SUBMITTED
     for period_key, reform_key, unit_key, state, when in [
-        ("P1", "R1", "U1", approved, at(10, 9)),
-        ("P1", "R1", "U2", approved, at(10, 12)),
-        ("P1", "R1", "U4", approved, at(10, 10, 17)),
-        ("P1", "R2", "U2", submitted, at(10, 10, 11)),
-        ("P1", "R3", "U1", approved, at(10, 8)),
-        ("P2", "R1", "U1", submitted, at(11, 11, 7)),
-        ("P2", "R1", "U2", approved, at(11, 10, 23, 30)),
-        ("P2", "R1", "U4", approved, at(11, 5)),
-        ("P2", "R2", "U2", approved, at(11, 8)),
-        ("P2", "R3", "U1", ReportState.RETURNED, at(11, 9)),
-        ("P3", "R1", "U1", submitted, at(11, 18)),
-        ("P3", "R1", "U2", submitted, at(11, 19)),
-        ("P3", "R1", "U4", approved, at(11, 19)),
-        ("P3", "R2", "U2", submitted, at(11, 17)),
-        ("Q1", "R4", "U3", approved, at(10, 14)),
-        ("Q1", "R5", "U3", submitted, at(10, 20)),
+        ("P1", "R1", "U1", approved, stamp(10, 9)),
+        ("P1", "R1", "U2", approved, stamp(10, 12)),
+        ("P1", "R1", "U4", approved, stamp(10, 10, 17)),
+        ("P1", "R2", "U2", submitted, stamp(10, 10, 11)),
+        ("P1", "R3", "U1", approved, stamp(10, 8)),
+        ("P2", "R1", "U1", submitted, stamp(11, 11, 7)),
+        ("P2", "R1", "U2", approved, stamp(11, 10, 23, 30)),
+        ("P2", "R1", "U4", approved, stamp(11, 5)),
+        ("P2", "R2", "U2", approved, stamp(11, 8)),
+        ("P2", "R3", "U1", ReportState.RETURNED, stamp(11, 9)),
+        ("P3", "R1", "U1", submitted, stamp(11, 18)),
+        ("P3", "R1", "U2", submitted, stamp(11, 19)),
+        ("P3", "R1", "U4", approved, stamp(11, 19)),
+        ("P3", "R2", "U2", submitted, stamp(11, 17)),
+        ("Q1", "R4", "U3", approved, stamp(10, 14)),
+        ("Q1", "R5", "U3", submitted, stamp(10, 20)),
         ("Q1", "R5", "U1", ReportState.DRAFT, None),
     ]:
         make_report_row(reforms[reform_key], units[unit_key], periods[period_key], state, when)
-    derive_obligations(created_at=at(10, 1))
+    derive_obligations(created_at=stamp(10, 1))
     return Scenario(cities=cities, units=units, batches={"B1": b1, "B2": b2}, reforms=reforms, periods=periods)
 
 

@@ -5,8 +5,10 @@ from fractions import Fraction
 import pytest
 from django.urls import reverse
 
+from ..api.serializers import FiguresSerializer
+from ..selectors.figures import FIGURE_FIELDS
 from . import expected as e
-from .factories import NOW, at
+from .factories import NOW, stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +55,7 @@ def test_the_reform_breakdown_has_each_reforms_figures_lead_and_colour(get, scen
     ]
     r1 = rows["R1"]["reform"]
     assert r1["lead_unit"] == {"id": scenario.units["U1"].pk, "name": "省测试甲厅"}
-    assert r1["batch"] == {"id": scenario.batches["B1"].pk, "code": "stats-b1"}
+    assert r1["batch"] == {"id": scenario.batches["B1"].pk, "code": "stats-b1", "title": scenario.batches["B1"].title}
     assert r1["deadline"] == "2026-12-31"  # the batch's default
     assert rows["R3"]["reform"]["deadline"] == "2026-11-15"  # its own
 
@@ -130,7 +132,7 @@ def test_the_unit_filter_keeps_the_units_reforms_and_only_its_own_obligations(ge
 
     # R4 and R5; R5's co-unit U1 has a missing report, which is not U3's.
     assert data["figures"] == e.figures(
-        reforms=2, targets=1, not_started=1, completion=0, expected=e.B2, due=2, on_time=1, late=1, last=at(10, 20)
+        reforms=2, targets=1, not_started=1, completion=0, expected=e.B2, due=2, on_time=1, late=1, last=stamp(10, 20)
     )
     assert data["target_cities"] == 1
     assert get("overview", unit_id=scenario.units["U1"].pk)["figures"] == e.UNITS["U1"]["figures"]
@@ -151,7 +153,7 @@ def test_the_city_filter_keeps_the_citys_targets_and_the_obligations_of_reforms_
         on_time=6,
         late=2,
         upcoming=4,
-        last=at(11, 19),
+        last=stamp(11, 19),
     )
     assert data["target_cities"] == 1
 
@@ -169,15 +171,15 @@ def test_a_city_without_targets_has_nothing(get, scenario):
     [
         # P2, due 11-10: U1 late (11-11 07:00 China time), U2 at 23:30 on the day and U4 on time, R2 on time,
         # R3 returned = missing. B2 has no period coded 2026-10.
-        ({"period": "2026-10"}, {"due": 5, "on_time": 3, "late": 1, "missing": 1, "last": at(11, 11, 7)}),
+        ({"period": "2026-10"}, {"due": 5, "on_time": 3, "late": 1, "missing": 1, "last": stamp(11, 11, 7)}),
         # Q1 only (due 10-15).
         (
             {"date_from": "2026-10-11", "date_to": "2026-10-31"},
-            {"due": 3, "on_time": 1, "late": 1, "missing": 1, "last": at(10, 20)},
+            {"due": 3, "on_time": 1, "late": 1, "missing": 1, "last": stamp(10, 20)},
         ),
         # P1 only (due 10-10): R1·U2 late.
-        ({"date_to": "2026-10-12"}, {"due": 5, "on_time": 4, "late": 1, "last": at(10, 12)}),
-        ({"category": "pilot", "period": "2026-10"}, {"due": 3, "on_time": 2, "late": 1, "last": at(11, 11, 7)}),
+        ({"date_to": "2026-10-12"}, {"due": 5, "on_time": 4, "late": 1, "last": stamp(10, 12)}),
+        ({"category": "pilot", "period": "2026-10"}, {"due": 3, "on_time": 2, "late": 1, "last": stamp(11, 11, 7)}),
     ],
 )
 def test_period_and_date_filters_select_obligations_and_leave_targets_alone(get, params, reports):
@@ -200,7 +202,7 @@ def test_the_current_period_is_upcoming_and_one_report_is_due_soon(get, scenario
     data = get("overview", period_id=scenario.periods["P3"].pk)["figures"]
 
     assert (data["reports_due"], data["reports_upcoming"], data["reports_due_soon"]) == (0, 5, 1)
-    assert data["last_report_at"] == e.iso(at(11, 19))
+    assert data["last_report_at"] == e.iso(stamp(11, 19))
 
 
 def test_breakdowns_take_the_same_filters(get, scenario):
@@ -211,7 +213,7 @@ def test_breakdowns_take_the_same_filters(get, scenario):
     # Zibo's targets: R1 (U1, U2, U4; not applicable there) and R2 (U2; done there).
     assert set(units) == {"U1", "U2", "U4"}
     assert units["U1"]["figures"] == e.figures(
-        reforms=1, targets=1, not_applicable=1, expected=None, due=2, on_time=1, late=1, upcoming=1, last=at(11, 18)
+        reforms=1, targets=1, not_applicable=1, expected=None, due=2, on_time=1, late=1, upcoming=1, last=stamp(11, 18)
     )
     assert units["U2"]["figures"]["targets"] == 2
     assert units["U2"]["figures"]["done"] == 1
@@ -352,3 +354,7 @@ def test_the_trend_and_the_missing_list_take_the_filters(get, scenario):
     assert get("missing-reports", unit="省测试乙厅")["count"] == 0
     assert get("missing-reports", batch="stats-b2")["count"] == 1
     assert get("missing-reports", date_to="2026-10-31")["count"] == 1  # R5·U1, due 10-15
+
+
+def test_the_orderable_figures_are_the_figures_the_api_publishes():
+    assert tuple(FiguresSerializer().fields) == FIGURE_FIELDS

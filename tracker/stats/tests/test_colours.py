@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from ..choices import StatusColour, SubjectKind, Trend
-from ..rules import colour_of, elapsed_share, trend_of
-from ..services import Figures, stats_refresh
+from ..formulas import colour_of, elapsed_share, trend_of
+from ..selectors import Figures
+from ..services import stats_refresh
 from .factories import ColourSnapshotFactory, StatusOverrideFactory
 
 D = datetime.date

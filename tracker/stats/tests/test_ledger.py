@@ -1,4 +1,4 @@
-"""The ledger export: the workbook cell by cell, the CSV, and the round trip through `manage.py import_reforms`."""
+"""The ledger export: the workbook cell by cell, the CSV, and the round trip through `manage.py reforms_import`."""
 
 import csv
 import io
@@ -185,7 +185,7 @@ def test_importing_the_exported_ledger_changes_nothing(imported, client_for, off
     assert sorted(result.unchanged) == sorted(imported.created)
     assert database_state() == before
     # And through the command the office runs.
-    call_command("import_reforms", str(path))
+    call_command("reforms_import", str(path))
     assert "新增 0 条，更新 0 条，未变 5 条" in capsys.readouterr().out
     assert database_state() == before
 

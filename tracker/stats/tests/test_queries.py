@@ -19,10 +19,10 @@ from ..services import stats_refresh
 from .factories import (
     ColourSnapshotFactory,
     StatusOverrideFactory,
-    at,
     derive_obligations,
     make_city,
     make_report_row,
+    stamp,
 )
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def build(count: int):
             ends_on=datetime.date(2026, 9, 30),
             due_on=datetime.date(2026, 10, 10),
         )
-        make_report_row(reform, unit, period, ReportState.APPROVED, at(10, 9))
+        make_report_row(reform, unit, period, ReportState.APPROVED, stamp(10, 9))
         ColourSnapshotFactory(kind=SubjectKind.UNIT, object_id=unit.pk, colour=StatusColour.RED)
     StatusOverrideFactory(reform=reform)
     StatusOverrideFactory(unit=unit)

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 
 from ..choices import StatusColour, SubjectKind
+from ..formulas import trend_of
 from ..models import ColourSnapshot, StatusOverride
-from ..rules import trend_of
 from .breakdowns import Row, Status
 
 

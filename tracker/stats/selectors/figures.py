@@ -6,7 +6,7 @@ reports run into the millions). Each breakdown groups both by its key; definitio
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 
 from django.core.exceptions import EmptyResultSet
@@ -17,8 +17,8 @@ from django.db.models.functions import Coalesce
 from reforms.choices import TargetStatus
 from reforms.models import Responsibility, RolloutTarget
 
+from ..formulas import elapsed_share
 from ..models import ObligationFact, ObligationSummary, RollupState
-from ..rules import elapsed_share
 
 REPORT_FIELDS = (
     "reports_due",
@@ -62,10 +62,11 @@ class Figures:
     in_progress: int = 0
     not_started: int = 0
     not_applicable: int = 0
+    # Applicable targets × the share of their time elapsed, summed (a float: it is compared, never counted). Where
+    # it stands, a row publishes its two rates instead (FIGURE_FIELDS).
+    expected_sum: float = 0.0
     overdue_targets: int = 0
     targets_due_soon: int = 0
-    # Applicable targets × the share of their time elapsed, summed (a float: it is compared, never counted).
-    expected_sum: float = 0.0
     reports_due: int = 0
     reports_on_time: int = 0
     reports_late: int = 0
@@ -110,6 +111,15 @@ class Figures:
         last = group.get("last_report_at")
         if last is not None and (self.last_report_at is None or last > self.last_report_at):
             self.last_report_at = last
+
+
+# The figures a row publishes, in the API's order (FiguresSerializer; a test keeps the two equal): the counts,
+# with the rates in place of the sum they are computed from.
+FIGURE_FIELDS = tuple(
+    name
+    for field in fields(Figures)
+    for name in (("completion_rate", "expected_rate") if field.name == "expected_sum" else (field.name,))
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Import unit staff (CSV or XLSX) and send new accounts a set-your-password link: `manage.py import_staff FILE`."""
+"""Import unit staff (CSV or XLSX) and send new accounts a set-your-password link: `manage.py staff_import FILE`."""
 
 from django.core.management.base import BaseCommand, CommandError
 

@@ -22,7 +22,7 @@ from tracker.choices import FROZEN_STATES
 from tracker.models import ProgressReport, ReportingPeriod
 from tracker.reminders.models import Obligation
 
-from .models import ObligationFact
+from ..models import ObligationFact
 
 # The columns of ObligationFact, in the order obligation_select() yields them.
 FACT_COLUMNS = (

@@ -1,4 +1,4 @@
-"""`manage.py import_staff`: accounts and memberships from a staff table, all or nothing, idempotent, and a
+"""`manage.py staff_import`: accounts and memberships from a staff table, all or nothing, idempotent, and a
 set-your-password link for each new account (Django's locmem outbox here; tests/test_onboarding.py uses real SMTP)."""
 
 import io
@@ -40,10 +40,10 @@ def run(path, *args, capture=None) -> str:
     out = io.StringIO()
     with translation.override("zh-hans"):
         if capture is None:
-            call_command("import_staff", str(path), *args, stdout=out)
+            call_command("staff_import", str(path), *args, stdout=out)
         else:
             with capture(execute=True):
-                call_command("import_staff", str(path), *args, stdout=out)
+                call_command("staff_import", str(path), *args, stdout=out)
     return out.getvalue()
 
 

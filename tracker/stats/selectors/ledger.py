@@ -1,6 +1,6 @@
 """The ledger (台账): the current state of each reform as a workbook or CSV the office can print and re-import.
 
-The first columns are exactly those `manage.py import_reforms` reads, under their Chinese headings, so a ledger of
+The first columns are exactly those `manage.py reforms_import` reads, under their Chinese headings, so a ledger of
 one batch imports back without changing anything; the statistics follow as extra columns the importer ignores. The
 workbook's second sheet is the reform × city matrix.
 """

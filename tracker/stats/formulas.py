@@ -8,7 +8,7 @@ from .choices import COLOUR_RANK, StatusColour, Trend
 from .definitions import DUE_SOON_WORKING_DAYS
 
 if TYPE_CHECKING:
-    from .services.figures import Figures
+    from .selectors.figures import Figures
 
 
 def elapsed_share(issued_on: datetime.date | None, deadline: datetime.date | None, today: datetime.date) -> Fraction:

@@ -1,4 +1,4 @@
-"""Import the responsible units (units.csv or XLSX) and make sure the 16 cities exist: `manage.py import_units FILE`."""
+"""Import the responsible units (units.csv or XLSX) and make sure the 16 cities exist: `manage.py units_import FILE`."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction

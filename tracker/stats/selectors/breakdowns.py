@@ -83,6 +83,7 @@ def reform_rows(f: StatsFilters, clock: Clock) -> list[Row]:
             "needs_verification",
             "batch_id",
             "batch__code",
+            "batch__title",
             "batch__default_deadline",
             lead_unit_id=F("lead__unit_id"),
             lead_unit_name=F("lead__unit__name"),

@@ -9,26 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..choices import COLOUR_RANK
 from .breakdowns import COLOURED, Row
-
-FIGURE_FIELDS = (
-    "reforms",
-    "targets",
-    "done",
-    "in_progress",
-    "not_started",
-    "not_applicable",
-    "completion_rate",
-    "expected_rate",
-    "overdue_targets",
-    "targets_due_soon",
-    "reports_due",
-    "reports_on_time",
-    "reports_late",
-    "reports_missing",
-    "reports_upcoming",
-    "reports_due_soon",
-    "last_report_at",
-)
+from .figures import FIGURE_FIELDS
 
 SUBJECT_FIELDS = {
     "reform": {

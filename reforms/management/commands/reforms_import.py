@@ -1,4 +1,4 @@
-"""Import a task-division table (CSV or XLSX) into a batch: `manage.py import_reforms FILE [--batch CODE ...]`."""
+"""Import a task-division table (CSV or XLSX) into a batch: `manage.py reforms_import FILE [--batch CODE ...]`."""
 
 import argparse
 import datetime
