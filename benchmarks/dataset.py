@@ -272,8 +272,8 @@ def users() -> dict:
     from django.contrib.auth.models import Group
     from rest_framework.authtoken.models import Token
 
+    from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP
     from units.models import Membership, Unit
-    from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
 
     User = get_user_model()
     office = User.objects.create_user("bench-office", password="x", is_staff=True)

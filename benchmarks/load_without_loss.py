@@ -240,7 +240,7 @@ from rest_framework.authtoken.models import Token
 from reforms.models import Batch, Responsibility
 from tracker.models import ReportingPeriod
 from units.models import Unit
-from units.roles import OFFICE_GROUP
+from core.access import OFFICE_GROUP
 from units.services import membership_create
 
 batch = Batch.objects.get()

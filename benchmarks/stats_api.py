@@ -47,13 +47,13 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP  # noqa: E402
 from reforms.models import Batch, Reform  # noqa: E402
 from tracker.models import ProgressReport, ReportingPeriod  # noqa: E402
 from tracker.reminders.models import Obligation  # noqa: E402
 from tracker.stats.models import ObligationFact, RollupState  # noqa: E402
 from tracker.stats.services import stats_refresh  # noqa: E402
 from units.models import Membership, Unit  # noqa: E402
-from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP  # noqa: E402
 
 
 def say(message: str) -> None:

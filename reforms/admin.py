@@ -1,8 +1,8 @@
 """Admin for batches and reforms, and the "their reforms" part of the unit and city pages.
 
-Scope: every queryset of reforms, responsibilities and targets here goes through Reform.objects.for_user(), so unit
-staff see their own units' reforms only (read-only: their group holds view permissions only, see units/services.py);
-anything else answers 404.
+Scope: every queryset of reforms, responsibilities and targets here goes through core.access (`restrict(user)`), so
+unit staff see their own units' reforms only (read-only: their group holds view permissions only, see
+reforms/apps.py); anything else answers 404.
 """
 
 from django import forms
@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+from core.admin import OutOfScopeIs404Mixin, PagePart
 from units import admin as units_admin
 from units.models import City, Unit
 
@@ -29,7 +31,7 @@ def visible_reforms(request):
     Admin querysets filter with `pk__in` / `reform__in` on this rather than joining responsibilities directly,
     so the joins the count columns make stay the only ones and their counts stay right.
     """
-    return Reform.objects.for_user(request.user).values("pk")
+    return Reform.objects.restrict(request.user).values("pk")
 
 
 def reform_link(reform: Reform) -> str:
@@ -70,7 +72,7 @@ class NoRelatedEditLinksMixin:
 
 
 @admin.register(Batch)
-class BatchAdmin(units_admin.OutOfScopeIs404Mixin, admin.ModelAdmin):
+class BatchAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     list_display = [
         "code",
         "title",
@@ -153,7 +155,7 @@ class RolloutTargetInline(NoRelatedEditLinksMixin, admin.TabularInline):
 
 
 @admin.register(Reform)
-class ReformAdmin(units_admin.OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, admin.ModelAdmin):
+class ReformAdmin(OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "title",
@@ -238,8 +240,8 @@ class ReformAdmin(units_admin.OutOfScopeIs404Mixin, NoRelatedEditLinksMixin, adm
         return None
 
 
-# The unit and city pages with their reforms. Registered again here, not in units/admin.py, because units must not
-# import reforms.
+# The unit and city pages' part about reforms: added here to the admins of units/admin.py (PageParts), because units
+# must not import reforms.
 
 
 class UnitResponsibilityInline(admin.TabularInline):
@@ -253,14 +255,14 @@ class UnitResponsibilityInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(reform__in=visible_reforms(request)).select_related("reform")
+        return super().get_queryset(request).restrict(request.user).select_related("reform")
 
     # Responsibilities are edited on the reform page, next to the reform's other units.
     def has_add_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "change")
 
     @admin.display(description=_("reform"))
     def reform_link(self, obj: Responsibility) -> str:
@@ -281,79 +283,78 @@ class CityTargetInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .filter(reform__in=visible_reforms(request))
+            .restrict(request.user)
             .select_related("reform")
             .order_by("reform__batch", "reform__position", "reform_id")
         )
 
-    # Targets are edited on the reform page (and, later, fed by approved progress reports).
+    # Targets are edited on the reform page (and fed by approved progress reports).
     def has_add_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "change")
 
     @admin.display(description=_("reform"))
     def reform_link(self, obj: RolloutTarget) -> str:
         return reform_link(obj.reform)
 
 
-admin.site.unregister(Unit)
+class UnitReformsPart(PagePart):
+    """The unit page's reforms: counts in the list, the responsibilities inline on the change page."""
 
+    inlines = (UnitResponsibilityInline,)
 
-@admin.register(Unit)
-class UnitWithReformsAdmin(units_admin.UnitAdmin):
-    list_display = [*units_admin.UnitAdmin.list_display, "reform_count", "lead_count"]
-    inlines = [*units_admin.UnitAdmin.inlines, UnitResponsibilityInline]
-
-    def get_queryset(self, request):
-        # All of a unit's reforms are in its staff's scope by definition, so these counts need no scoping.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                reform_count=Count("responsibilities", distinct=True),
-                lead_count=Count(
-                    "responsibilities", filter=Q(responsibilities__role=ResponsibilityRole.LEAD), distinct=True
-                ),
-            )
-        )
-
+    @staticmethod
     @admin.display(description=_("number of reforms"), ordering="reform_count")
-    def reform_count(self, obj: Unit) -> int:
+    def reform_count(obj: Unit) -> int:
         return obj.reform_count
 
+    @staticmethod
     @admin.display(description=_("of which as lead"), ordering="lead_count")
-    def lead_count(self, obj: Unit) -> int:
+    def lead_count(obj: Unit) -> int:
         return obj.lead_count
 
+    columns = (reform_count, lead_count)
 
-admin.site.unregister(City)
-
-
-@admin.register(City)
-class CityWithTargetsAdmin(units_admin.CityAdmin):
-    list_display = [*units_admin.CityAdmin.list_display, "target_count", "done_count"]
-    inlines = [CityTargetInline]
-
-    def get_queryset(self, request):
-        # Unit staff count only the reforms they may see, the same rows the inline lists.
-        mine = Q(targets__reform__in=visible_reforms(request))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                target_count=Count("targets", filter=mine),
-                done_count=Count("targets", filter=mine & Q(targets__status=TargetStatus.DONE)),
-                applicable_count=Count("targets", filter=mine & ~Q(targets__status=TargetStatus.NOT_APPLICABLE)),
-            )
+    def annotate(self, request, queryset):
+        # All of a unit's reforms are in its staff's scope by definition, so these counts need no scoping.
+        # distinct: the unit page counts its memberships in this query too, a second join multiplying rows.
+        return queryset.annotate(
+            reform_count=Count("responsibilities", distinct=True),
+            lead_count=Count(
+                "responsibilities", filter=Q(responsibilities__role=ResponsibilityRole.LEAD), distinct=True
+            ),
         )
 
+
+class CityTargetsPart(PagePart):
+    """The city page's reforms: counts in the list, the rollout targets inline on the change page."""
+
+    inlines = (CityTargetInline,)
+
+    @staticmethod
     @admin.display(description=_("reforms to roll out"), ordering="target_count")
-    def target_count(self, obj: City) -> int:
+    def target_count(obj: City) -> int:
         return obj.target_count
 
+    @staticmethod
     @admin.display(description=_("done / applicable reforms"), ordering="done_count")
-    def done_count(self, obj: City) -> str:
+    def done_count(obj: City) -> str:
         # Out of the applicable targets, as on the dashboard and in the ledger.
         return f"{obj.done_count} / {obj.applicable_count}"
+
+    columns = (target_count, done_count)
+
+    def annotate(self, request, queryset):
+        # Unit staff count only the reforms they may see, the same rows the inline lists.
+        mine = access.scope(request.user, "reforms.rollouttarget", prefix="targets__")
+        return queryset.annotate(
+            target_count=Count("targets", filter=mine),
+            done_count=Count("targets", filter=mine & Q(targets__status=TargetStatus.DONE)),
+            applicable_count=Count("targets", filter=mine & ~Q(targets__status=TargetStatus.NOT_APPLICABLE)),
+        )
+
+
+units_admin.UnitAdmin.add_part(UnitReformsPart())
+units_admin.CityAdmin.add_part(CityTargetsPart())

@@ -7,8 +7,7 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Progress tracking")
 
     def ready(self) -> None:
-        from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
-        from units.services import roles_register_permissions
+        from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP, register_group_permissions
 
         # ready() runs before migrate's post_migrate signal, where units syncs the groups from this registry.
         models = [
@@ -19,13 +18,13 @@ class TrackerConfig(AppConfig):
             "reporttransition",
             "attachment",
         ]
-        roles_register_permissions(
+        register_group_permissions(
             OFFICE_GROUP,
             [f"tracker.{action}_{model}" for model in models for action in ("add", "change", "delete", "view")],
         )
         # Unit staff write reports, their city lines and attachments (deleting an attachment of a draft counts as a
-        # change of the report); the rest they only read. Row scope comes from ProgressReport.objects.for_user().
-        roles_register_permissions(
+        # change of the report); the rest they only read. Row scope: core.access, "view" and "change" on reports.
+        register_group_permissions(
             UNIT_STAFF_GROUP,
             [
                 *(

@@ -9,10 +9,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+from core.access import RestrictedQuerySet
 from reforms.choices import TargetStatus
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 from units.models import City, Membership, Unit
-from units.roles import is_consumer, is_office, unit_ids_of
 
 from .choices import EDITABLE_STATES, ReportState
 
@@ -40,6 +41,8 @@ class ReportingPeriod(models.Model):
     ends_on = models.DateField(_("ends on"))
     due_on = models.DateField(_("due on"), help_text=_("The day the reports for this period are due."))
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["batch", "starts_on", "code"]
         verbose_name = _("reporting period")
@@ -63,21 +66,8 @@ class ReportingPeriod(models.Model):
             raise ValidationError(errors)
 
 
-class ProgressReportQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ProgressReportQuerySet":
-        """The reports `user` may see; everything else answers 404.
-
-        The office sees all; unit staff their units' reports in every state (never another unit's drafts); a
-        read-only consumer approved reports only. Consumers who are also unit staff get both.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        if is_office(user):
-            return self
-        scope = Q(unit_id__in=unit_ids_of(user))
-        if is_consumer(user):
-            scope |= Q(state=ReportState.APPROVED)
-        return self.filter(scope)
+class ProgressReportQuerySet(RestrictedQuerySet):
+    """`restrict(user)`: the reports `user` may see (core.access); everything else answers 404."""
 
     def for_api(self, *, city_lines: bool = True) -> "ProgressReportQuerySet":
         # One query for the rows and their foreign keys, one for all city lines: the same count for 1 or 50 rows.
@@ -210,7 +200,7 @@ class ProgressReport(models.Model):
 
     def is_editable_by(self, user) -> bool:
         """Only the unit's own members change a report, and only while it is a draft or returned."""
-        return self.is_editable and self.unit_id in unit_ids_of(user)
+        return access.may_change_report(user, self)
 
 
 class ReportCityLine(models.Model):

@@ -4,8 +4,8 @@ The titles are set on the default `admin.site` here rather than in a custom Admi
 this module (units is the first project app) before any request is served, and a custom site would have to replace
 `admin.site` in config/urls.py and in every app's `register` call for three strings.
 
-The reforms app adds the "their reforms" part to the unit and city pages (reforms/admin.py), because units must not
-import reforms.
+The reforms app adds the "their reforms" part to the unit and city pages (a core.admin.PagePart registered from
+reforms/admin.py), because units must not import reforms. Scopes and permissions: core.access.
 """
 
 from django import forms
@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -23,12 +22,13 @@ from django.utils.translation import ngettext
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from core import access
+from core.admin import OutOfScopeIs404Mixin, PagePartsMixin
 from core.tables import ImportFailed
 
 from .importing import STAFF_COLUMNS, staff_import
 from .invitations import invitation_send
 from .models import City, Membership, StaffProfile, Unit
-from .roles import CONSUMER_GROUP, is_office
 from .services import membership_create, membership_delete
 
 admin.site.site_header = _("Shandong Pilot FTZ Institutional Innovation Rollout Tracker")
@@ -38,23 +38,8 @@ admin.site.index_title = _("Rollout administration")
 admin.site.site_url = None
 
 
-class OutOfScopeIs404Mixin:
-    """For a ModelAdmin whose get_queryset() is scoped to the user: an object outside the scope answers 404.
-
-    Django's admin would redirect to the index with "… doesn't exist. Perhaps it was deleted?". A 404 is the answer
-    the API gives for the same object, and like the redirect it does not tell whether the object exists. The
-    change, delete and history views all fetch their object through get_object().
-    """
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("No such object."))
-        return obj
-
-
 @admin.register(City)
-class CityAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+class CityAdmin(OutOfScopeIs404Mixin, PagePartsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "name_en"]
     list_display_links = ["code", "name"]
     # Autocomplete on rollout targets searches here.
@@ -73,7 +58,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+class UnitAdmin(OutOfScopeIs404Mixin, PagePartsMixin, admin.ModelAdmin):
     list_display = ["name", "short_en", "kind", "city", "member_count"]
     ordering = ["name"]
     list_filter = ["kind"]
@@ -97,15 +82,16 @@ class UnitAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
             membership_delete(membership=membership)
 
     def get_queryset(self, request):
-        # Scoped through a subquery rather than Unit.objects.for_user()'s join on memberships: that join would also
-        # narrow the member count below to the signed-in user's own membership.
-        visible = Unit.objects.for_user(request.user).values("pk")
+        # Scoped through a subquery rather than restrict()'s join on memberships: that join would also narrow the
+        # member count below to the signed-in user's own membership.
+        visible = Unit.objects.restrict(request.user).values("pk")
         return (
             super()
             .get_queryset(request)
             .filter(pk__in=visible)
             .annotate(
-                # distinct: reforms/admin.py counts responsibilities in this query too, a second join multiplying rows.
+                # distinct: reforms/admin.py's part counts responsibilities in this query too, a second join
+                # multiplying rows.
                 member_count=Count("memberships", distinct=True)
             )
         )
@@ -124,8 +110,7 @@ class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
 
     def get_queryset(self, request):
-        visible = Unit.objects.for_user(request.user).values("pk")
-        return super().get_queryset(request).filter(unit__in=visible)
+        return super().get_queryset(request).restrict(request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)
@@ -177,9 +162,7 @@ class MembershipAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
 
 
 def can_import_staff(request) -> bool:
-    """The office (and administrators) import staff: the import creates accounts and memberships in any unit."""
-    user = request.user
-    return is_office(user) and user.has_perms(["auth.add_user", "auth.change_user", "units.add_membership"])
+    return access.may_import_staff(request.user)
 
 
 class StaffImportForm(forms.Form):
@@ -260,6 +243,6 @@ class OfficeTokenAdmin(OutOfScopeIs404Mixin, TokenAdmin):
         if db_field.name == "user" and not request.user.is_superuser:
             # Only consumers: a token for unit staff or the office would be a second way into their work, around
             # the sign-in lockout and outside the office's view.
-            consumers = User.objects.filter(groups__name=CONSUMER_GROUP, is_superuser=False)
+            consumers = User.objects.filter(groups__name=access.CONSUMER_GROUP, is_superuser=False)
             kwargs["queryset"] = consumers.filter(auth_token__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

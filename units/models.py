@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.access import RestrictedQuerySet
+
 from .choices import MembershipRole, UnitKind
 
 
@@ -26,6 +28,8 @@ class City(models.Model):
     name = models.CharField(_("name"), max_length=20, unique=True)
     name_en = models.CharField(_("English name"), max_length=40, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("city")
@@ -33,16 +37,6 @@ class City(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class UnitQuerySet(models.QuerySet):
-    def for_user(self, user) -> "UnitQuerySet":
-        """The units whose work `user` may see: all for the provincial office, else the user's own units."""
-        from .roles import is_office
-
-        if is_office(user):
-            return self
-        return self.filter(memberships__user=user).distinct()
 
 
 class Unit(models.Model):
@@ -67,7 +61,8 @@ class Unit(models.Model):
     aliases = models.TextField(_("other names"), blank=True, help_text=_("One per line; used when importing tables."))
     email = models.EmailField(_("contact e-mail"), blank=True)
 
-    objects = UnitQuerySet.as_manager()
+    # Who sees which: core.access ("view": the office all, unit staff their own; "browse": everyone signed in).
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +90,8 @@ class Membership(models.Model):
     )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.REPORTER)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["unit__name", "user__username"]

@@ -15,10 +15,10 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from core.access import OFFICE_GROUP
 from reforms.models import Batch, Responsibility
 from tracker.reminders.models import ReportingRule
 from units.choices import MembershipRole
-from units.roles import OFFICE_GROUP
 from units.services import membership_create
 
 call_command("loaddata", "cities", "units", "reforms", verbosity=0)

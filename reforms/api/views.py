@@ -9,8 +9,9 @@ from .serializers import BatchSerializer, ReformSerializer
 
 # Every authenticated role reads batches and reforms with all their units and cities: the task-division table is
 # public within the service, and unit staff need to see the reforms their unit only co-implements and who leads
-# them. So these querysets do not go through Reform.objects.for_user(), which scopes the admin and the progress
-# reports; a for_user() here would hide the co-units' and other units' work from the people coordinating with them.
+# them. So these querysets are core.access's "browse" (every signed-in user), not its "view", which scopes the admin
+# and the report forms: "view" here would hide the co-units' and other units' work from the people coordinating
+# with them.
 
 
 @ordering_schema("issued_on", "code")
@@ -21,7 +22,8 @@ class BatchViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Batch.objects.annotate(reform_count=Count("reforms"))
+            Batch.objects.restrict(self.request.user, "browse")
+            .annotate(reform_count=Count("reforms"))
             # Explicit: Meta.ordering is dropped from GROUP BY queries.
             .order_by("-issued_on", "code")
         )
@@ -36,7 +38,8 @@ class ReformViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Reform.objects.with_counts()
+            Reform.objects.restrict(self.request.user, "browse")
+            .with_counts()
             .select_related("batch")
             .prefetch_related(
                 Prefetch(

@@ -369,7 +369,7 @@ def test_the_unit_staff_changelist_query_count_does_not_grow_with_rows(
         reform_of(UnitFactory(), batch=batch)
     client = admin_client_for(reporter)
     # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check, 6 API-consumer group check
-    # (both in Reform.objects.for_user), 7 the user's unit ids, 8 batch filter choices, 9 unit filter choices,
+    # (both in Reform.objects.restrict), 7 the user's unit ids, 8 batch filter choices, 9 unit filter choices,
     # 10 city filter choices, 11 count of filtered rows, 12 count of all rows, 13 the page of reforms.
     with django_assert_num_queries(13):
         response = client.get(CHANGELIST)

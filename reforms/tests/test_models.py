@@ -93,16 +93,16 @@ def test_the_office_sees_every_reform_and_unit_staff_those_of_their_units(office
     ours = ResponsibilityFactory(unit=unit_a).reform
     theirs = ResponsibilityFactory(unit=unit_b).reform
 
-    assert set(Reform.objects.for_user(office)) == {ours, theirs}
-    assert list(Reform.objects.for_user(reporter)) == [ours]
+    assert set(Reform.objects.restrict(office)) == {ours, theirs}
+    assert list(Reform.objects.restrict(reporter)) == [ours]
 
 
 def test_a_read_only_consumer_sees_every_reform_and_an_outsider_none(consumer, unit_a, unit_b):
     ours = ResponsibilityFactory(unit=unit_a).reform
     theirs = ResponsibilityFactory(unit=unit_b).reform
     outsider = UserFactory()
-    assert set(Reform.objects.for_user(consumer)) == {ours, theirs}
-    assert list(Reform.objects.for_user(outsider)) == []
+    assert set(Reform.objects.restrict(consumer)) == {ours, theirs}
+    assert list(Reform.objects.restrict(outsider)) == []
 
 
 def test_counts_are_not_multiplied_by_a_members_several_units(unit_a, unit_b):
@@ -114,7 +114,7 @@ def test_counts_are_not_multiplied_by_a_members_several_units(unit_a, unit_b):
     for n, status in enumerate([TargetStatus.DONE, TargetStatus.IN_PROGRESS, TargetStatus.NOT_STARTED]):
         RolloutTargetFactory(reform=reform, city=CityFactory(code=f"37010{n}"), status=status)
 
-    [row] = Reform.objects.for_user(user).with_counts()
+    [row] = Reform.objects.restrict(user).with_counts()
 
     assert (row.target_count, row.done_count) == (3, 1)
 

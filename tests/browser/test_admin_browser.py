@@ -8,10 +8,10 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from core.access import GROUP_PERMISSIONS
 from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
 from reforms.tests.factories import BatchFactory, ReformFactory, ResponsibilityFactory, RolloutTargetFactory
 from units.choices import UnitKind
-from units.services import GROUP_PERMISSIONS
 from units.tests.factories import CityFactory, UnitFactory, make_office_user, make_unit_user
 
 from .phone import PHONE, assert_above_the_fold, assert_fits_the_width, assert_inside_the_width, assert_tap_target

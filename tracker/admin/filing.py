@@ -5,7 +5,6 @@ from django.db.models import Exists, OuterRef
 
 from reforms.models import Reform
 from units.models import Unit
-from units.roles import unit_ids_of
 
 from ..models import ProgressReport, ReportingPeriod
 from ..reminders.models import Obligation
@@ -20,7 +19,7 @@ def narrowing_reform(request) -> Reform | None:
 
 def unit_choices(request):
     """The user's units; once the add page knows its reform (?reform=), only those responsible for it."""
-    units = Unit.objects.filter(pk__in=unit_ids_of(request.user))
+    units = Unit.objects.restrict(request.user, "file")
     reform = narrowing_reform(request)
     return units.filter(responsibilities__reform=reform) if reform is not None else units
 
@@ -28,7 +27,7 @@ def unit_choices(request):
 def period_choices(request):
     """Periods of the user's reforms' batches; once the add page knows its reform, only its batch's."""
     reform = narrowing_reform(request)
-    batches = [reform.batch_id] if reform is not None else Reform.objects.for_user(request.user).values("batch")
+    batches = [reform.batch_id] if reform is not None else Reform.objects.restrict(request.user).values("batch")
     return ReportingPeriod.objects.filter(batch__in=batches).select_related("batch")
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from units.roles import is_office
+from core.access import may_review
 
 from ..choices import ReportState
 
@@ -13,7 +13,7 @@ ALL_STATES = "all"
 
 def default_state(request) -> str:
     """The office lands on its review queue; unit staff on all their reports."""
-    return ReportState.SUBMITTED.value if is_office(request.user) else ALL_STATES
+    return ReportState.SUBMITTED.value if may_review(request.user) else ALL_STATES
 
 
 def selected_state(request) -> str:

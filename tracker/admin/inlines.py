@@ -12,9 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import access
 from reforms.choices import TargetStatus
 from reforms.models import Reform, RolloutTarget
-from units.roles import unit_ids_of
 
 from ..models import Attachment, ReportCityLine, ReportRevision, ReportTransition
 from ..services import MAX_ATTACHMENTS_PER_REPORT
@@ -28,7 +28,7 @@ CARDS_TEMPLATE = "admin/edit_inline/tabular_cards.html"
 def report_editable(request, report) -> bool:
     """The add page (report None) is open to members of a unit; a report, while it is editable by the user."""
     if report is None:
-        return bool(unit_ids_of(request.user))
+        return bool(access.unit_ids_of(request.user))
     return report.is_editable_by(request.user)
 
 
@@ -37,7 +37,7 @@ def reform_of_add_page(request) -> Reform | None:
     raw = request.GET.get("reform", "")
     if not raw.isdigit():
         return None
-    return Reform.objects.for_user(request.user).filter(pk=int(raw)).first()
+    return Reform.objects.restrict(request.user).filter(pk=int(raw)).first()
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -50,13 +50,13 @@ class ReadOnlyInline(admin.TabularInline):
     shown_on_add_page = False
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "change")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "delete")
 
 
 class CityLineInline(admin.TabularInline):
@@ -78,7 +78,7 @@ class CityLineInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A line stays once written; report_update() upserts by city and never removes one.
-        return False
+        return access.by_hand("tracker.reportcityline", "delete")
 
     def missing_targets(self, request, report) -> list[RolloutTarget]:
         """Target cities of the report's reform without a line yet: each becomes a new, prefilled row.

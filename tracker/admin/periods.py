@@ -5,9 +5,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from reforms.models import Reform
-from units.admin import OutOfScopeIs404Mixin
-from units.roles import is_office, unit_ids_of
+from core import access
+from core.admin import OutOfScopeIs404Mixin
 
 from ..choices import ReportState
 from ..models import ReportingPeriod
@@ -24,14 +23,10 @@ class ReportingPeriodAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     fields = ["batch", "code", "label", ("starts_on", "ends_on"), "due_on"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
         user = request.user
-        if is_office(user):
-            mine = Q()
-        else:
-            queryset = queryset.filter(batch__in=Reform.objects.for_user(user).values("batch"))
-            # Counted over the user's own units only: another unit's numbers are not theirs to see.
-            mine = Q(reports__unit_id__in=unit_ids_of(user))
+        queryset = super().get_queryset(request).restrict(user)
+        # Counted over the reports the user sees: another unit's numbers are not theirs to see.
+        mine = access.scope(user, "tracker.progressreport", prefix="reports__")
         return queryset.annotate(
             report_count=Count("reports", filter=mine),
             waiting_count=Count("reports", filter=mine & Q(reports__state=ReportState.SUBMITTED)),

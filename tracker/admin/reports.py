@@ -1,7 +1,7 @@
 """The progress report pages: unit staff file and submit, the office reviews.
 
-Scope: every queryset starts from ProgressReport.objects.for_user(); another unit's report answers 404 (through
-OutOfScopeIs404Mixin), on the change page and on the review URL alike.
+Scope: every queryset starts from ProgressReport.objects.restrict(user) (core.access); another unit's report answers
+404 (through OutOfScopeIs404Mixin), on the change page and on the review URL alike.
 
 Writes: save_model() writes nothing. save_related() gives the form, its city lines, removed attachments and new
 files to the services in one transaction (Django's changeform_view runs in one), then submits if asked. When a
@@ -24,10 +24,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+from core.admin import OutOfScopeIs404Mixin
 from reforms.choices import TargetStatus
 from reforms.models import Reform
-from units.admin import OutOfScopeIs404Mixin
-from units.roles import is_office, unit_ids_of
 
 from .. import services
 from ..choices import ReportState
@@ -102,7 +102,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         return (
             super()
             .get_queryset(request)
-            .for_user(request.user)
+            .restrict(request.user)
             .annotate(
                 # Done out of the applicable lines, as the statistics count (definitions.py, completion_rate).
                 line_count=count_of(ReportCityLine, status__in=APPLICABLE_STATUSES),
@@ -118,11 +118,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         return ["-updated_at", "-pk"]
 
     def has_add_permission(self, request) -> bool:
-        # Reports are filed by members of a unit; the office reviews them and files none. The navigation sidebar of
-        # every admin page asks this: is_office() goes first because most pages have already asked it (it is cached
-        # on the user), so an office page costs no extra query for the user's memberships.
-        user = request.user
-        return super().has_add_permission(request) and not is_office(user) and bool(unit_ids_of(user))
+        # Reports are filed by members of a unit; the office reviews them and files none.
+        return super().has_add_permission(request) and access.files_reports(request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -132,16 +129,13 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
         return obj is None or obj.is_editable_by(request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        # Reports are the record of the rollout: none is deleted from the admin (the database refuses for any
-        # report that was ever submitted).
-        return False
+        return access.by_hand("tracker.progressreport", "delete") and super().has_delete_permission(request, obj)
 
     def has_review_permission(self, request) -> bool:
-        return is_office(request.user)
+        return access.may_review(request.user)
 
     def has_submit_permission(self, request) -> bool:
-        user = request.user
-        return super().has_change_permission(request) and not is_office(user) and bool(unit_ids_of(user))
+        return super().has_change_permission(request) and access.files_reports(request.user)
 
     # The form
 
@@ -183,7 +177,7 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         user = request.user
         if db_field.name == "reform":
-            kwargs["queryset"] = Reform.objects.for_user(user)
+            kwargs["queryset"] = Reform.objects.restrict(user)
             kwargs["help_text"] = _("The reforms your unit is responsible for. Choosing one lists its target cities.")
         elif db_field.name == "unit":
             kwargs["queryset"] = unit_choices(request)

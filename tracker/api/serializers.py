@@ -267,7 +267,7 @@ class ScopedReformField(serializers.PrimaryKeyRelatedField):
     """A reform the requesting user works on; any other id reads as unknown, like a 404."""
 
     def get_queryset(self):
-        return Reform.objects.for_user(self.context["request"].user)
+        return Reform.objects.restrict(self.context["request"].user)
 
 
 class ReportCreateSerializer(ReportUpdateSerializer):

@@ -1,4 +1,4 @@
-"""Thin viewsets: scope from ProgressReport.objects.for_user(), writes through tracker.services."""
+"""Thin viewsets: scope from core.access (`Model.objects.restrict(user)`), writes through tracker.services."""
 
 from django.db.models import Prefetch
 from django.http import FileResponse
@@ -39,7 +39,7 @@ from .serializers import (
 from .throttling import TrackerScopedRateThrottle
 
 # Model permissions open the writes (unit staff and the office hold add/change); which reports exist for a user is
-# for_user()'s call, and who may do what to which report the services'.
+# core.access's call (restrict()), and who may do what to which report the services'.
 PERMISSIONS = [IsAuthenticated, ScopedModelPermissions]
 
 
@@ -57,11 +57,14 @@ class TrackerViewMixin:
 
 @ordering_schema("starts_on", "due_on", "code")
 class ReportingPeriodViewSet(TrackerViewMixin, ReadOnlyModelViewSet):
-    queryset = ReportingPeriod.objects.select_related("batch").order_by("batch_id", "starts_on", "code")
     serializer_class = ReportingPeriodSerializer
     filterset_class = ReportingPeriodFilterSet
     pagination_class = Pagination
     ordering_fields = ["starts_on", "due_on", "code"]
+
+    def get_queryset(self):
+        periods = ReportingPeriod.objects.restrict(self.request.user, "browse")
+        return periods.select_related("batch").order_by("batch_id", "starts_on", "code")
 
 
 WRITE_ACTIONS = {"update", "partial_update", "submit", "approve", "return_"}
@@ -107,7 +110,7 @@ class ProgressReportViewSet(
     queryset = ProgressReport.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
 
     def get_queryset(self):
-        scoped = ProgressReport.objects.for_user(self.request.user)
+        scoped = ProgressReport.objects.restrict(self.request.user)
         if self.action in WRITE_ACTIONS:
             # The report a write acts on: the service locks and re-reads it, and the answer is read after the
             # write (_respond), so loading its history and evidence here would be five queries thrown away.
@@ -119,7 +122,7 @@ class ProgressReportViewSet(
     def detail_queryset(self):
         """A report as its detail shows it: the retrieve, and the answer to every write."""
         return (
-            ProgressReport.objects.for_user(self.request.user)
+            ProgressReport.objects.restrict(self.request.user)
             .for_api()
             .prefetch_related(
                 Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
@@ -205,7 +208,7 @@ class ProgressReportViewSet(
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def revisions(self, request, pk=None):
-        report = get_object_or_404(ProgressReport.objects.for_user(request.user), pk=pk)
+        report = get_object_or_404(ProgressReport.objects.restrict(request.user), pk=pk)
         revisions = ReportRevision.objects.filter(report=report).select_related("created_by").order_by("number")
         return Response(RevisionSerializer(revisions, many=True).data)
 
@@ -247,7 +250,7 @@ class AttachmentViewSet(
 
     def get_report(self) -> ProgressReport:
         if not hasattr(self, "_report"):
-            reports = ProgressReport.objects.for_user(self.request.user).select_related("unit")
+            reports = ProgressReport.objects.restrict(self.request.user).select_related("unit")
             self._report = get_object_or_404(reports, pk=self.kwargs["report_id"])
         return self._report
 

@@ -15,9 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import access
 from tracker.admin.display import phone_list_context
 from tracker.models import ReportingPeriod
-from units.roles import is_office
 
 from . import services
 from .calendar import WorkingCalendar, package_knows, years_needing_official_days
@@ -70,10 +70,10 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
     """One row: the list opens it. No query in the permission methods, which every admin page's menu calls."""
 
     def has_add_permission(self, request) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "delete")
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):
@@ -214,10 +214,10 @@ class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "delete")
 
     @admin.display(description=_("reform"), ordering="reform__code")
     def reform_code(self, obj: Obligation) -> str:
@@ -321,10 +321,10 @@ class ReminderAdmin(CalendarWarningMixin, admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "add")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return access.by_hand(self.opts.label_lower, "delete")
 
     @admin.display(description=_("recipient"))
     def target(self, obj: Reminder) -> str:
@@ -364,7 +364,7 @@ class ReminderAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
     def dry_run_view(self, request):
         """What the next sweep would send, on a chosen day: the sweep run in a transaction that is rolled back."""
-        if not (self.has_view_permission(request) and is_office(request.user)):
+        if not (self.has_view_permission(request) and access.may_run_reminders(request.user)):
             raise PermissionDenied
         day = timezone.localdate()
         if request.GET.get("date"):

@@ -8,15 +8,14 @@ class RemindersConfig(AppConfig):
     verbose_name = _("Deadlines and reminders")
 
     def ready(self) -> None:
-        from units.roles import OFFICE_GROUP
-        from units.services import roles_register_permissions
+        from core.access import OFFICE_GROUP, register_group_permissions
 
         from . import checks  # noqa: F401  (registers the calendar check)
 
         # The office runs the reminders: it edits the calendar, rules and chat robots, reads the outbox, and "changes"
         # obligations and reminders only through the remind-now and retry actions. Unit staff see their reports only.
         editable = ["calendarday", "calendaryear", "remindersettings", "reportingrule", "unitchannel"]
-        roles_register_permissions(
+        register_group_permissions(
             OFFICE_GROUP,
             [
                 *(

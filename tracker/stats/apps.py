@@ -8,12 +8,11 @@ class StatsConfig(AppConfig):
     verbose_name = _("Completion statistics")
 
     def ready(self) -> None:
-        from units.roles import OFFICE_GROUP
-        from units.services import roles_register_permissions
+        from core.access import OFFICE_GROUP, register_group_permissions
 
         # The office sets colour overrides and reads the colour history; the figures themselves need no model
         # permission (the API and the dashboard scope them by role).
-        roles_register_permissions(
+        register_group_permissions(
             OFFICE_GROUP,
             [
                 *(f"stats.{action}_statusoverride" for action in ("add", "change", "delete", "view")),

@@ -5,17 +5,17 @@ into the StatsFilters the selectors take, narrowing a unit's staff to their own 
 """
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import FilterSet
 
+from core.access import figure_unit_ids
 from core.filters import IdFilter
 from reforms.choices import Category, Scope
 from reforms.models import Batch, Reform
 from tracker.models import ReportingPeriod
 from units.models import City, Unit
-from units.roles import is_consumer, is_office, unit_ids_of
 
 from .selectors.figures import StatsFilters
 
@@ -77,19 +77,6 @@ class StatsFilterSet(FilterSet):
         ]
 
 
-def scope_unit_ids(user) -> tuple[int, ...] | None:
-    """None: the user sees every unit's figures (office, read-only consumers); else the user's own units.
-
-    Anyone else (signed in, but neither office, consumer nor unit staff) has no figures to see.
-    """
-    if is_office(user) or is_consumer(user):
-        return None
-    own = tuple(unit_ids_of(user))
-    if not own:
-        raise PermissionDenied(_("You have no unit whose figures you could see."))
-    return own
-
-
 def _ids(*choices) -> tuple[int, ...] | None:
     """The ids every given filter allows (both `batch_id` and `batch` given: those in both); None: no filter."""
     given = [{obj.pk for obj in chosen} for chosen in choices if chosen]
@@ -114,7 +101,7 @@ def stats_filters(user, data) -> StatsFilters:
     if not filterset.is_valid():
         raise ValidationError({field: list(errors) for field, errors in filterset.errors.items()})
     cleaned = filterset.form.cleaned_data
-    own = scope_unit_ids(user)
+    own = figure_unit_ids(user)
     units = _ids(cleaned.get("unit_id"), cleaned.get("unit"))
     if own is not None and units is not None and not set(units) <= set(own):
         field = "unit_id" if cleaned.get("unit_id") else "unit"

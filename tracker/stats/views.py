@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
+from core.access import figure_unit_ids
 from reforms.choices import Category, Scope, TargetStatus
 from reforms.models import Batch
 from tracker.models import ReportingPeriod
@@ -19,7 +20,7 @@ from . import selectors
 from .charts import trend_chart, unit_bars
 from .choices import Interval, StatusColour, SubjectKind
 from .definitions import DEFINITIONS, STALE_AFTER
-from .filtersets import scope_unit_ids, stats_filters
+from .filtersets import stats_filters
 from .selectors.breakdowns import city_rows, filtered_reforms, reform_rows, unit_rows
 from .selectors.ordering import order_rows
 
@@ -44,7 +45,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         request = self.request
-        own_units = scope_unit_ids(request.user)
+        own_units = figure_unit_ids(request.user)
         errors = {}
         try:
             f = stats_filters(request.user, request.GET)

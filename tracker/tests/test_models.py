@@ -156,7 +156,7 @@ def test_the_scope_of_each_role(reporter, other_reporter, manager, office, consu
     )
 
     def scope(user):
-        return set(ProgressReport.objects.for_user(user).values_list("pk", flat=True))
+        return set(ProgressReport.objects.restrict(user).values_list("pk", flat=True))
 
     assert scope(reporter) == scope(manager) == {draft_a.pk}
     assert scope(other_reporter) == {approved_b.pk}

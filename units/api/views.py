@@ -13,17 +13,19 @@ from units.models import City, Unit
 
 from .serializers import CitySerializer, TokenRequestSerializer, TokenSerializer, UnitSerializer
 
-# Every authenticated role reads cities and units: they are the public division of work within the service. The
-# querysets are therefore not narrowed per user; only progress reports are scoped to units.
+# Every authenticated role reads cities and units: they are the public division of work within the service
+# (core.access, "browse"); only progress reports are scoped to units.
 
 
 @ordering_schema("code", "name")
 class CityViewSet(ReadOnlyModelViewSet):
-    queryset = City.objects.order_by("code")
     serializer_class = CitySerializer
     filterset_class = CityFilterSet
     pagination_class = Pagination
     ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return City.objects.restrict(self.request.user, "browse").order_by("code")
 
 
 @ordering_schema("name", "kind")
@@ -38,7 +40,8 @@ class UnitViewSet(ReadOnlyModelViewSet):
         # The role values are spelled out because units may not import reforms (reforms.choices.ResponsibilityRole);
         # reforms/tests/test_api.py checks that these counts follow it.
         return (
-            Unit.objects.select_related("city")
+            Unit.objects.restrict(self.request.user, "browse")
+            .select_related("city")
             .annotate(
                 lead_reform_count=Count("responsibilities", filter=Q(responsibilities__role="lead")),
                 co_reform_count=Count("responsibilities", filter=Q(responsibilities__role="co")),

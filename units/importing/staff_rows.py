@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import holds_office_or_api_role
 from core.tables import (
     Column,
     ImportFailed,
@@ -32,7 +33,6 @@ from core.tables import (
 from units.choices import MembershipRole
 from units.invitations import InvitationOutcome, invitation_send
 from units.models import PHONE_VALIDATOR, Membership, StaffProfile, Unit
-from units.roles import is_consumer, is_office
 from units.services import membership_create
 
 from .unit_rows import UnitIndex
@@ -226,7 +226,7 @@ def _accounts_check(table: Table, rows: Sequence[StaffRow]) -> list[ImportIssue]
     issues = []
     for row in rows:
         user = existing.get(row.username)
-        if user is not None and (user.is_superuser or is_office(user) or is_consumer(user)):
+        if user is not None and holds_office_or_api_role(user):
             message = _("“%(user)s” is an account of the office, an administrator or an API consumer, not unit staff")
             issues.append(table.issue(message % {"user": row.username}, row.number, "username"))
         if row.email.lower() in taken:

@@ -2,9 +2,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core.access import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from units.choices import MembershipRole, UnitKind
 from units.models import City, Membership, Unit
-from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 
 
 class CityFactory(factory.django.DjangoModelFactory):

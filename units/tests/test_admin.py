@@ -5,12 +5,17 @@ own unit only, read-only, and no memberships. The reforms on unit and city pages
 reforms/tests/test_admin.py, where that part of the page is built.
 """
 
+import ast
+from pathlib import Path
+
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from tests.helpers import listed
+from units import admin as units_admin
 from units.choices import MembershipRole, UnitKind
-from units.models import Membership
+from units.models import City, Membership, Unit
 from units.tests.factories import CityFactory, MembershipFactory, UnitFactory, UserFactory
 
 UNITS = reverse("admin:units_unit_changelist")
@@ -115,7 +120,7 @@ def test_the_unit_changelist_query_count_does_not_grow_with_rows(
     for _ in range(rows):
         MembershipFactory(unit=UnitFactory(city=city, kind=UnitKind.CITY_GOVERNMENT))
     client = admin_client_for(office)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check (Unit.objects.for_user),
+    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check (Unit.objects.restrict),
     # 6 count of filtered rows, 7 count of all rows, 8 the page of units with their city joined and counts annotated.
     with django_assert_num_queries(8):
         response = client.get(UNITS)
@@ -197,3 +202,14 @@ def test_the_office_manages_members_on_the_unit_page(admin_client_for, office, r
 def test_every_admin_page_links_to_the_dashboard(admin_client_for, reporter):
     content = admin_client_for(reporter).get(reverse("admin:index")).content.decode()
     assert f'href="{reverse("stats:dashboard")}"' in content
+
+
+def test_the_unit_and_city_pages_are_units_own_admins_with_the_reforms_part_added():
+    # Registered once, by units; reforms adds its columns and inlines through PageParts instead of replacing them.
+    assert type(admin.site._registry[Unit]) is units_admin.UnitAdmin
+    assert type(admin.site._registry[City]) is units_admin.CityAdmin
+    assert [type(part).__name__ for part in units_admin.UnitAdmin.parts] == ["UnitReformsPart"]
+    assert [type(part).__name__ for part in units_admin.CityAdmin.parts] == ["CityTargetsPart"]
+    tree = ast.parse(Path(units_admin.__file__).read_text())
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    assert not [m for m in imported if m.split(".")[0] in ("reforms", "tracker")]

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from core.access import UNIT_STAFF_GROUP
 from units.choices import MembershipRole
-from units.roles import UNIT_STAFF_GROUP
 from units.tests.factories import UserFactory
 
 User = get_user_model()

@@ -12,13 +12,13 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.access import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from reforms.choices import TargetStatus
 from reforms.models import Reform, Responsibility, RolloutTarget
 from tracker.choices import ReportState
 from tracker.models import ProgressReport, ReportingPeriod, ReportTransition
 from tracker.reminders.models import Obligation, Reminder, ReportingRule
 from units.models import City, Unit
-from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 
 User = get_user_model()
 

@@ -53,8 +53,8 @@ def test_a_shandong_code_is_accepted(db):
 
 
 def test_the_office_sees_every_unit_and_unit_staff_only_their_own(office, reporter, unit_a, unit_b):
-    assert set(Unit.objects.for_user(office)) == {unit_a, unit_b}
-    assert list(Unit.objects.for_user(reporter)) == [unit_a]
+    assert set(Unit.objects.restrict(office)) == {unit_a, unit_b}
+    assert list(Unit.objects.restrict(reporter)) == [unit_a]
 
 
 def test_a_member_of_two_units_sees_each_once(unit_a, unit_b):
@@ -62,7 +62,7 @@ def test_a_member_of_two_units_sees_each_once(unit_a, unit_b):
     MembershipFactory(user=user, unit=unit_b)
     UnitFactory(name="省别的厅")
 
-    assert sorted(u.name for u in Unit.objects.for_user(user)) == sorted([unit_a.name, unit_b.name])
+    assert sorted(u.name for u in Unit.objects.restrict(user)) == sorted([unit_a.name, unit_b.name])
 
 
 def test_a_user_is_a_member_of_a_unit_only_once(reporter, unit_a):

@@ -1,8 +1,8 @@
 from django.contrib.auth.models import Group
 
+from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP
 from units.choices import MembershipRole
 from units.models import Membership
-from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
 from units.services import membership_create, membership_delete
 from units.tests.factories import UnitFactory, UserFactory
 

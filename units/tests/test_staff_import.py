@@ -9,10 +9,10 @@ from django.core import mail, serializers
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from core.access import UNIT_STAFF_GROUP
 from units.choices import MembershipRole
 from units.importing.staff_rows import role_parse
 from units.models import Membership, StaffProfile
-from units.roles import UNIT_STAFF_GROUP
 from units.tests.factories import UnitFactory, make_consumer_user, make_office_user, make_unit_user
 
 from .staff_tables import HEADER, csv_bytes, staff_rows, xlsx_bytes

@@ -28,9 +28,9 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import may_run_reminders
 from tracker.choices import FROZEN_STATES
 from tracker.models import ProgressReport
-from units.roles import is_office
 
 from .. import conf
 from ..choices import Channel, ReminderState, WebhookKind
@@ -169,7 +169,7 @@ def reminders_release(*, claim: str, channel: str, target_id: int) -> None:
 
 def reminders_retry(*, reminders, user) -> int:
     """The office sends failed reminders again (after fixing an address): back to pending with fresh attempts."""
-    if not is_office(user):
+    if not may_run_reminders(user):
         raise PermissionDenied(_("Only the provincial office sends reminders."))
     ids = [r.pk for r in reminders]
     return Reminder.objects.filter(pk__in=ids, state=ReminderState.FAILED).update(

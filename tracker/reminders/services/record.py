@@ -27,9 +27,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from core.access import OFFICE_GROUP
 from reforms.models import Responsibility
 from units.models import Membership
-from units.roles import OFFICE_GROUP
 
 from ..choices import Channel, ReminderState, Step
 from ..models import Obligation, Reminder, UnitChannel

@@ -20,9 +20,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import may_run_reminders
 from core.enqueue import enqueue_on_commit
 from tracker.models import ReportingPeriod
-from units.roles import is_office
 
 from .. import conf
 from ..calendar import WorkingCalendar
@@ -222,7 +222,7 @@ def reminders_remind_now(*, obligations: Iterable[Obligation], user) -> RemindNo
     At most one per obligation and day (the unique constraints again), so a double click sends once. Obligations
     whose report is in are skipped.
     """
-    if not is_office(user):
+    if not may_run_reminders(user):
         raise PermissionDenied(_("Only the provincial office sends reminders."))
     today = timezone.localdate()
     result = RemindNowResult()

@@ -20,6 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.access import figure_unit_ids
 from core.filters import ID_SCHEMA
 from core.pagination import Pagination
 from core.schema import error_response
@@ -27,7 +28,7 @@ from core.schema import error_response
 from .. import selectors
 from ..choices import Interval, SubjectKind
 from ..definitions import DEFINITIONS
-from ..filtersets import StatsFilterSet, scope_unit_ids, stats_filters
+from ..filtersets import StatsFilterSet, stats_filters
 from ..selectors.breakdowns import filtered_reforms
 from ..selectors.ledger import ledger_build, ledger_csv, ledger_xlsx
 from ..selectors.ordering import order_rows, ordering_fields
@@ -73,7 +74,7 @@ DESCRIPTION = format_lazy(
 
 def answer_key(request, clock) -> str:
     """The cache key of a statistics answer; its digest doubles as the ETag."""
-    scope = scope_unit_ids(request.user)  # also refuses a user without figures (403) before any cache look-up
+    scope = figure_unit_ids(request.user)  # also refuses a user without figures (403) before any cache look-up
     refreshed = clock.state.refreshed_at.isoformat() if clock.state.refreshed_at else "-"
     # The rollup's refresh, and the reports changed since it (stats_report_sync bumps the generation).
     version = (refreshed, answers_generation())

@@ -13,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from core.access import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from reforms.models import Batch
 from tracker.demo import demo_loop_create
 from units.choices import MembershipRole
 from units.models import City, Unit
-from units.roles import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from units.services import membership_create
 
 # (username, password, full name, group, [(unit name, role)]) — demo only; the command refuses to run without DEBUG.

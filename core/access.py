@@ -1,0 +1,369 @@
+"""Who sees what, and who may do what: every access rule of the service, in one module.
+
+Read it top to bottom:
+
+1. Who is who: the roles and the facts every rule is made of (is_office, is_consumer, unit_ids_of).
+2. The model permissions each role's group holds (they open the admin pages and the API's writes). Each app
+   registers its own models' here from its AppConfig.ready(); units.services.roles_sync() writes them to the groups.
+3. Which rows: one rule per (model, action), used through `Model.objects.restrict(user, action)` by every view,
+   admin queryset, selector and choice list. Anything outside the rows answers 404.
+4. What one may do to a row that one sees: the admin's has_*_permission answers and the service guards.
+
+This module imports no domain app: rules name models by label ("tracker.progressreport") and fields by path, so
+units, reforms and tracker can all use it (imports flow core <- units <- reforms <- tracker). The permission matrix
+(tracker/tests/test_permissions_matrix.py) is its executable spec for the API; core/tests/test_access.py checks the
+rules per role; docs/architecture.md has the table.
+
+A user may hold several roles (a consumer's account can also be a unit's member): every scope is the union of what
+each role the user holds sees.
+"""
+
+from collections.abc import Callable
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext_lazy as _
+
+# 1. Who is who ------------------------------------------------------------------------------------------------------
+
+# Group names are data the office sees in the admin, so they are Chinese; code refers to these constants only.
+OFFICE_GROUP = "省推广办"
+CONSUMER_GROUP = "数据接口只读用户"
+UNIT_STAFF_GROUP = "单位填报人员"
+
+GROUP_DESCRIPTIONS = {
+    OFFICE_GROUP: _("Provincial office: sees and reviews everything."),
+    CONSUMER_GROUP: _("Read-only API consumer: approved data and statistics only."),
+    UNIT_STAFF_GROUP: _("Unit staff: their own unit's reforms and reports."),
+}
+
+
+def is_office(user) -> bool:
+    """The provincial office (group 省推广办), and superusers, who administer the service."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    # Cached on the user object: permission checks run several times per request.
+    if not hasattr(user, "_is_office"):
+        user._is_office = user.groups.filter(name=OFFICE_GROUP).exists()
+    return user._is_office
+
+
+def is_consumer(user) -> bool:
+    """A read-only API consumer (group 数据接口只读用户): reference data, approved reports and statistics."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_is_consumer"):
+        user._is_consumer = user.groups.filter(name=CONSUMER_GROUP).exists()
+    return user._is_consumer
+
+
+def unit_ids_of(user) -> list[int]:
+    """Ids of the units `user` is a member of (units.Membership): unit staff work on these. Cached for the request."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_unit_ids"):
+        user._unit_ids = list(user.memberships.values_list("unit_id", flat=True))
+    return user._unit_ids
+
+
+def is_unit_member(user, unit_id: int) -> bool:
+    return unit_id in unit_ids_of(user)
+
+
+def files_reports(user) -> bool:
+    """Unit staff file their units' reports; the office reviews them and files none (even if it is in a unit).
+
+    is_office() goes first: the admin's navigation asks this on every page and most pages have asked is_office()
+    already (it is cached on the user), so an office page costs no query for the user's memberships.
+    """
+    return not is_office(user) and bool(unit_ids_of(user))
+
+
+# 2. Model permissions per role ----------------------------------------------------------------------------------------
+# Model permissions open the admin pages and the API's writes; the rows come from section 3 on top of them. Each app
+# adds its own models' from its AppConfig.ready() (which runs before migrate's post_migrate signal, where
+# units.services.roles_sync() gives each group exactly these), so core and units name no model of a higher app.
+
+CRUD = ("add", "change", "delete", "view")
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {OFFICE_GROUP: [], UNIT_STAFF_GROUP: [], CONSUMER_GROUP: []}
+
+
+def register_group_permissions(group_name: str, permissions) -> None:
+    """Give the role `group_name` these permissions ("app_label.codename"), once each."""
+    granted = GROUP_PERMISSIONS.setdefault(group_name, [])
+    for perm in permissions:
+        if perm not in granted:
+            granted.append(perm)
+
+
+def model_permissions(app_label: str, models_: list[str], actions=CRUD) -> list[str]:
+    """["<app>.<action>_<model>", ...] for every model and action given."""
+    return [f"{app_label}.{action}_{model}" for model in models_ for action in actions]
+
+
+# 3. Which rows ------------------------------------------------------------------------------------------------------
+# A rule takes the user and answers True (every row), False (none) or a Q of the rows. Actions:
+#   "view"    the rows listed and opened for the user: the admin, the reports API, the choices of a form.
+#   "browse"  the published division of work as the read API serves it (cities, units, batches, reforms, periods):
+#             public within the service, so every signed-in user browses all of it. It is wider than "view" in
+#             the admin, where unit staff work on their own units' reforms only.
+#   "file"    the units whose reports the user files (their own; the office files none).
+#   "change"  the reports the user may edit: their own units' drafts and returned reports.
+# A (model, action) without a rule is refused (a programming error: every scoped queryset names its rule).
+
+# The values of tracker.choices.ReportState that these rules need; core may not import tracker
+# (core/tests/test_access.py checks they match).
+APPROVED = "approved"
+EDITABLE_STATES = ("draft", "returned")
+
+Rule = Callable[[object], "bool | Q"]
+
+
+def _signed_in(user) -> bool:
+    return user.is_authenticated
+
+
+def _units_view(user) -> bool | Q:
+    # The office keeps every unit; unit staff see their own (a consumer is no unit's member: none).
+    if not user.is_authenticated:
+        return False
+    if is_office(user):
+        return True
+    return Q(memberships__user=user)
+
+
+def _units_file(user) -> bool | Q:
+    return Q(pk__in=[] if is_office(user) else unit_ids_of(user))
+
+
+def _memberships_view(user) -> bool | Q:
+    return _through("unit", "units.unit", user)
+
+
+def _reforms_view(user) -> bool | Q:
+    # The office and consumers see every reform; unit staff those their units are responsible for (lead or co).
+    if is_office(user) or is_consumer(user):
+        return True
+    return Q(responsibilities__unit_id__in=unit_ids_of(user))
+
+
+def _reform_rows_view(user) -> bool | Q:
+    # A reform's responsibilities and rollout targets: seen with their reform.
+    return _through("reform", "reforms.reform", user)
+
+
+def _periods_view(user) -> bool | Q:
+    # The office keeps the periods; everyone else sees those of the batches of the reforms they see.
+    if is_office(user):
+        return True
+    return Q(batch__in=restrict(apps.get_model("reforms.reform").objects.all(), user).values("batch"))
+
+
+def _reports_view(user) -> bool | Q:
+    # The office sees all; unit staff their units' reports in every state (never another unit's drafts); a consumer
+    # approved reports only. The order of the checks is the order of the queries the query-count tests pin.
+    if not user.is_authenticated:
+        return False
+    if is_office(user):
+        return True
+    scope = Q(unit_id__in=unit_ids_of(user))
+    if is_consumer(user):
+        scope |= Q(state=APPROVED)
+    return scope
+
+
+def _reports_change(user) -> bool | Q:
+    # Only the unit's own members change a report, and only while it is a draft or returned (the office too is
+    # refused: it reviews). Submitted and approved reports are frozen (a database trigger enforces it too).
+    return Q(unit_id__in=unit_ids_of(user), state__in=EDITABLE_STATES)
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    # The division of work: public within the service.
+    **{
+        (label, "browse"): _signed_in
+        for label in ("units.city", "units.unit", "reforms.batch", "reforms.reform", "tracker.reportingperiod")
+    },
+    ("units.city", "view"): _signed_in,
+    ("reforms.batch", "view"): _signed_in,  # a batch is a published table: its counts are the whole table's
+    ("units.unit", "view"): _units_view,
+    ("units.unit", "file"): _units_file,
+    ("units.membership", "view"): _memberships_view,
+    ("reforms.reform", "view"): _reforms_view,
+    ("reforms.responsibility", "view"): _reform_rows_view,
+    ("reforms.rollouttarget", "view"): _reform_rows_view,
+    ("tracker.reportingperiod", "view"): _periods_view,
+    ("tracker.progressreport", "view"): _reports_view,
+    ("tracker.progressreport", "change"): _reports_change,
+}
+
+
+def _rule(label: str, action: str) -> Rule:
+    try:
+        return RULES[(label, action)]
+    except KeyError:
+        raise LookupError(f"core.access has no rule for {action!r} on {label!r}") from None
+
+
+def _through(field: str, label: str, user) -> bool | Q:
+    """The rows whose `field` points at a row of `label` the user views: a subquery, so no join multiplies rows."""
+    allowed = _rule(label, "view")(user)
+    if isinstance(allowed, bool):
+        return allowed
+    return Q(**{f"{field}__in": _filtered(apps.get_model(label).objects.all(), allowed).values("pk")})
+
+
+def _crosses_to_many(model, q: Q) -> bool:
+    """True when a lookup of `q` follows a one-to-many or many-to-many relation (its join may repeat rows)."""
+    for child in q.children:
+        if isinstance(child, Q):
+            if _crosses_to_many(model, child):
+                return True
+            continue
+        opts = model._meta
+        for part in child[0].split(LOOKUP_SEP):
+            try:
+                field = opts.get_field(part)
+            except FieldDoesNotExist:
+                break  # a lookup such as "in"
+            if field.one_to_many or field.many_to_many:
+                return True
+            if not field.is_relation:
+                break
+            opts = field.related_model._meta
+    return False
+
+
+def _filtered(queryset, allowed: bool | Q):
+    if allowed is True:
+        return queryset
+    if allowed is False:
+        return queryset.none()
+    queryset = queryset.filter(allowed)
+    return queryset.distinct() if _crosses_to_many(queryset.model, allowed) else queryset
+
+
+def restrict(queryset, user, action: str = "view"):
+    """The rows of `queryset` that `user` may `action`. Querysets call it as `.restrict(user, action)`."""
+    return _filtered(queryset, _rule(queryset.model._meta.label_lower, action)(user))
+
+
+def scope(user, label: str, action: str = "view", *, prefix: str = "") -> Q:
+    """The same rule as a Q, its lookups under `prefix` ("reports__"), for the filter of an annotation: a count of
+    the related rows the user may see. Q() for every row."""
+    allowed = _rule(label, action)(user)
+    if allowed is True:
+        return Q()
+    if allowed is False:
+        return Q(**{f"{prefix}pk__in": []})
+    return _prefixed(allowed, prefix)
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    clone.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1]) for child in q.children
+    ]
+    return clone
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """The base of every scoped model's QuerySet: `Model.objects.restrict(user, action="view")` (as in NetBox)."""
+
+    def restrict(self, user, action: str = "view"):
+        return restrict(self, user, action)
+
+
+# 4. What one may do to a row one sees -------------------------------------------------------------------------------
+
+
+def may_change_report(user, report) -> bool:
+    """The row form of the "change" rule above: the unit's own members, while the report is a draft or returned."""
+    return report.state in EDITABLE_STATES and is_unit_member(user, report.unit_id)
+
+
+def may_review(user) -> bool:
+    """The office approves and returns submitted reports."""
+    return is_office(user)
+
+
+def may_import_staff(user) -> bool:
+    """The office (and administrators) import staff: the import creates accounts and memberships in any unit."""
+    return is_office(user) and user.has_perms(["auth.add_user", "auth.change_user", "units.add_membership"])
+
+
+def may_read_audit(user) -> bool:
+    """The audit trail is the office's."""
+    return is_office(user)
+
+
+def may_run_reminders(user) -> bool:
+    """The office sends reminders (催办, retries) and looks at the dry run of the next sweep."""
+    return is_office(user)
+
+
+def holds_office_or_api_role(user) -> bool:
+    """An administrator, the office or a consumer: an account the staff import must not turn into unit staff."""
+    return user.is_superuser or is_office(user) or is_consumer(user)
+
+
+def figure_unit_ids(user) -> tuple[int, ...] | None:
+    """The units whose figures (statistics, dashboard, ledger) `user` sees: None for every unit (the office and
+    consumers), else the user's own. Anyone else signed in has no figures: PermissionDenied (a 403)."""
+    if is_office(user) or is_consumer(user):
+        return None
+    own = tuple(unit_ids_of(user))
+    if not own:
+        raise PermissionDenied(_("You have no unit whose figures you could see."))
+    return own
+
+
+# Derived or historical rows nobody adds, changes or deletes by hand in the admin (whatever the group permissions):
+# they follow from other rows, and the services write them.
+NEVER_BY_HAND = {
+    # A report is the record of the rollout: none is deleted (the database refuses for any report ever submitted).
+    ("tracker.progressreport", "delete"),
+    ("tracker.reportcityline", "delete"),  # a line stays once written: report_update() upserts by city
+    # History of a report.
+    *(("tracker.reporttransition", a) for a in ("add", "change", "delete")),
+    *(("tracker.reportrevision", a) for a in ("add", "change", "delete")),
+    # Edited on the reform page, next to the reform's other units and cities, not from a unit's or city's page.
+    ("reforms.responsibility", "add"),
+    ("reforms.responsibility", "change"),
+    ("reforms.rollouttarget", "add"),
+    ("reforms.rollouttarget", "change"),
+    # The audit trail (written by database triggers), the colour history and the rollup state.
+    *(
+        (label, a)
+        for label in ("audit.auditevent", "stats.coloursnapshot", "stats.rollupstate")
+        for a in ("add", "change", "delete")
+    ),
+    # Obligations follow from rules and reports, reminders from the sweep; one row of reminder settings.
+    *((label, a) for label in ("reminders.obligation", "reminders.reminder") for a in ("add", "delete")),
+    ("reminders.remindersettings", "add"),
+    ("reminders.remindersettings", "delete"),
+}
+
+
+def by_hand(label: str, action: str) -> bool:
+    """False for (model, action) pairs in NEVER_BY_HAND: the admin's has_<action>_permission answers no for all."""
+    return (label, action) not in NEVER_BY_HAND
+
+
+def require_office(user, message=None) -> None:
+    """Service guard: only the provincial office goes on."""
+    if not is_office(user):
+        raise PermissionDenied(message or _("Only the provincial office may do this."))
+
+
+def require_unit_member(user, unit_id: int, message=None) -> None:
+    """Service guard: only members of the unit go on."""
+    if not is_unit_member(user, unit_id):
+        raise PermissionDenied(message or _("Only members of the report's unit may change or submit it."))
