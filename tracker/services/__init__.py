@@ -1,11 +1,13 @@
 """Writes on the tracker's models. Views and admin actions call these, never the models' save() directly."""
 
 from .attachments import MAX_ATTACHMENTS_PER_REPORT, attachment_add, attachment_delete, attachment_orphans_purge
+from .guards import require_member, require_office
 from .reports import (
     EDITABLE_FIELDS,
     CityLineInput,
     report_approve,
     report_create,
+    report_lock,
     report_return,
     report_snapshot,
     report_submit,
@@ -21,8 +23,11 @@ __all__ = [
     "attachment_orphans_purge",
     "report_approve",
     "report_create",
+    "report_lock",
     "report_return",
     "report_snapshot",
     "report_submit",
     "report_update",
+    "require_member",
+    "require_office",
 ]
