@@ -84,7 +84,7 @@ def test_a_create_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
     # the unit is responsible (the author's membership is the unit ids of 2, cached), 11 INSERT the report (no
     # savepoint of its own: a duplicate's IntegrityError names its constraint), 12 the target cities, 13 INSERT the
     # city lines, 14 INSERT the transition, 15 the rollup's day (stats_report_sync: no rollup has run in this test,
-    # so it stops there; with one it adds the fact UPDATE, the reform's summaries and their upsert, pinned in
+    # so it stops there; with one it adds the fact's UPDATE only: a draft changes no figure, pinned in
     # tracker/stats/tests/test_refresh.py), 16 RELEASE. Answer: nothing read, the service kept what it wrote.
     # Before issue 11's work: 41; then 24 (a savepoint and an exists() around the INSERT, a membership query in
     # clean(), the answer re-read in five queries).

@@ -162,8 +162,9 @@ def report_create(
     if city_lines:
         _apply_city_lines(report, city_lines)
     remember(report, transitions=[record(report, user=user, from_state="")], revisions=[], attachments=[])
-    # The missing list shows the draft there is at once (a draft meets nothing: the obligation stays open).
-    follow(report)
+    # The missing list shows the draft there is at once (a draft meets nothing: the obligation stays open, and the
+    # figures, which count submissions only, stay as they were).
+    follow(report, submission_changed=False)
     return report
 
 

@@ -98,7 +98,8 @@ def report_approve(
     report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED, at=at)
     _apply_to_targets(report, on=timezone.localdate(report.reviewed_at))
     record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
-    follow(report)
+    # Approved keeps the submission's time: the figures stay, the report's state in the statistics changes.
+    follow(report, submission_changed=False)
     return report
 
 

@@ -61,11 +61,12 @@ def record(report: ProgressReport, *, user, from_state: str, comment: str = "") 
     )
 
 
-def follow(report: ProgressReport) -> None:
-    # In the report's transaction: the obligations list, the statistics and the dashboard change with the report,
-    # not at the next sweep or rollup refresh.
+def follow(report: ProgressReport, *, submission_changed: bool = True) -> None:
+    """In the report's transaction: the obligations list, the statistics and the dashboard change with the report,
+    not at the next sweep or rollup refresh. `submission_changed=False` (a new draft, an approval: the submission
+    time stays what it was) spares the statistics' summaries, which read nothing else of a report."""
     obligation_follow_report(report=report)
-    stats_report_sync(report=report)
+    stats_report_sync(report=report, summaries=submission_changed)
 
 
 def remember(report: ProgressReport, **related: Iterable) -> None:
