@@ -80,15 +80,15 @@ def test_a_create_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
     assert response.status_code == 201, response.json()
     assert len(response.json()["city_lines"]) == reform_a.targets.count()
     # Who: 1 is_office, 2 the user's unit ids, 3 is_consumer, 4-5 model permissions (the user's, its groups').
-    # Input: 6 the reform in scope, 7 the period. Service: 8 SAVEPOINT, 9 the user's responsible unit, 10 clean():
-    # the unit is responsible (the author's membership is the unit ids of 2, cached), 11 INSERT the report (no
-    # savepoint of its own: a duplicate's IntegrityError names its constraint), 12 the target cities, 13 INSERT the
-    # city lines, 14 INSERT the transition, 15 the rollup's day (stats_report_sync: no rollup has run in this test,
-    # so it stops there; with one it adds the fact's UPDATE only: a draft changes no figure, pinned in
-    # tracker/stats/tests/test_refresh.py), 16 RELEASE. Answer: nothing read, the service kept what it wrote.
-    # Before issue 11's work: 41; then 24 (a savepoint and an exists() around the INSERT, a membership query in
-    # clean(), the answer re-read in five queries).
-    assert len(queries) == 16, _statements(queries)
+    # Input: 6 the reform in scope, 7 the period. Service: 8 SAVEPOINT, 9 the user's responsible unit (clean() does
+    # not ask again; the author's membership is the unit ids of 2, cached), 10 INSERT the report (no savepoint of
+    # its own: a duplicate's IntegrityError names its constraint), 11 the target cities, 12 INSERT the city lines,
+    # 13 INSERT the transition, 14 the rollup's day (stats_report_sync: no rollup has run in this test, so it stops
+    # there; with one it adds the fact's UPDATE only: a draft changes no figure, pinned in
+    # tracker/stats/tests/test_refresh.py), 15 RELEASE. Answer: nothing read, the service kept what it wrote.
+    # Before issue 11's work: 41; then 24 (a savepoint and an exists() around the INSERT, two queries in clean(),
+    # the answer re-read in five queries).
+    assert len(queries) == 15, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -102,12 +102,12 @@ def test_a_submit_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
     assert response.status_code == 200, response.json()
     assert len(response.json()["city_lines"]) == reform_a.targets.count()
     # Who: 1 is_office, 2 unit ids, 3 is_consumer, 4 the report in scope, 5-6 model permissions. Service:
-    # 7 SAVEPOINT, 8 the report locked with its related objects, 9 clean() (the unit is responsible), 10 the city
-    # lines (read once for completeness, snapshot and answer), 11 the target cities without a line, 12 the
-    # conditional UPDATE, 13 the attachments (snapshot and answer), 14 INSERT revision, 15 INSERT transition,
-    # 16 UPDATE the obligation (met), 17 the rollup's day, 18 RELEASE. Answer: 19 the transitions, 20 the revisions
+    # 7 SAVEPOINT, 8 the report locked with its related objects and whether its unit is responsible (for clean()),
+    # 9 the city lines (read once for completeness, snapshot and answer), 10 the target cities without a line,
+    # 11 the conditional UPDATE, 12 the attachments (snapshot and answer), 13 INSERT revision, 14 INSERT transition,
+    # 15 UPDATE the obligation (met), 16 the rollup's day, 17 RELEASE. Answer: 18 the transitions, 19 the revisions
     # (the history, with the rows just inserted). Before: 48, then 24.
-    assert len(queries) == 20, _statements(queries)
+    assert len(queries) == 19, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])

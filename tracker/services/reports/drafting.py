@@ -36,14 +36,15 @@ class CityLineInput:
     note: str = ""
 
 
-def _resolve_unit(*, user, reform: Reform, unit: Unit | None) -> Unit:
+def _resolve_unit(*, user, reform: Reform, unit: Unit | None) -> tuple[Unit, bool]:
+    """The unit filing, and whether its responsibility for the reform was read here (clean() need not again)."""
     mine = unit_ids_of(user)
     if not mine:
         raise PermissionDenied(_("Only members of a responsible unit file progress reports."))
     if unit is not None:
         if unit.pk not in mine:
             raise ValidationError({"unit": _("You are not a member of this unit.")})
-        return unit
+        return unit, False
     candidates = list(
         Responsibility.objects.filter(reform=reform, unit_id__in=mine).select_related("unit").order_by("position")
     )
@@ -53,7 +54,7 @@ def _resolve_unit(*, user, reform: Reform, unit: Unit | None) -> Unit:
         raise ValidationError(
             {"unit": _("You belong to several units responsible for this reform: say which one files this report.")}
         )
-    return candidates[0].unit
+    return candidates[0].unit, True
 
 
 def _by_city_code(lines: list[ReportCityLine]) -> list[ReportCityLine]:
@@ -145,11 +146,13 @@ def report_create(
     """
     data = dict(data or {})
     _reject_unknown_fields(data)
-    unit = _resolve_unit(user=user, reform=reform, unit=unit)
+    unit, responsible = _resolve_unit(user=user, reform=reform, unit=unit)
     now = at or timezone.now()
     report = ProgressReport(
         reform=reform, unit=unit, period=period, author=user, created_at=now, updated_at=now, **data
     )
+    if responsible:
+        report.responsibility_seen = (reform.pk, unit.pk)
     validate(report)
     try:
         # No savepoint of its own: this function's atomic block is the one rolled back on a duplicate.

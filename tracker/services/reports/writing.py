@@ -4,8 +4,9 @@ statistics in step, and handing the caller what was written (the API answers fro
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
+from reforms.models import Responsibility
 from tracker.reminders.services.obligations import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
 
@@ -22,11 +23,17 @@ def report_lock(report: ProgressReport) -> ProgressReport:
 
     Reviewer and unit may act at once; the lock orders them and the fresh row says what the winner left.
     """
-    return (
+    # Whether the unit is (still) responsible for the reform comes with the row: clean() reads it from there.
+    responsible = Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"))
+    locked = (
         ProgressReport.objects.select_for_update(of=("self",))
         .select_related("reform", "unit", "period", "author", "reviewer")
+        .annotate(responsible=Exists(responsible))
         .get(pk=report.pk)
     )
+    if locked.responsible:
+        locked.responsibility_seen = (locked.reform_id, locked.unit_id)
+    return locked
 
 
 def validate(report: ProgressReport) -> None:
