@@ -105,8 +105,23 @@ def test_a_submit_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
     # 7 SAVEPOINT, 8 the report locked with its related objects and whether its unit is responsible (for clean()),
     # 9 the city lines (read once for completeness, snapshot and answer), 10 the target cities without a line,
     # 11 the conditional UPDATE, 12 the attachments (snapshot and answer), 13 INSERT revision, 14 INSERT transition,
-    # 15 UPDATE the obligation (met), 16 the rollup's day, 17 RELEASE. Answer: 18 the transitions, 19 the revisions
-    # (the history, with the rows just inserted). Before: 48, then 24.
+    # 15 UPDATE the obligation (met), 16 the rollup's day, 17 RELEASE. Answer: 18 the transitions (the history, with
+    # the row just inserted); the revisions of a first submission are the one just written. Before: 48, then 24.
+    assert len(queries) == 18, _statements(queries)
+    assert [r["number"] for r in response.json()["revisions"]] == [1]
+
+
+def test_a_resubmission_reads_the_earlier_revisions_for_its_answer(client_for, reporter, office, submitted):
+    report = submitted(1)
+    returned = client_for(office).post(_action("return", report), {"comment": "请补充"}).json()
+    client = _fresh(client_for, reporter)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(_action("submit", returned), HTTP_IF_MATCH=f'"{returned["version"]}"')
+
+    assert response.status_code == 200, response.json()
+    assert [r["number"] for r in response.json()["revisions"]] == [1, 2]
+    # As a first submission, plus 19 the revisions (the earlier ones are not the service's to know).
     assert len(queries) == 19, _statements(queries)
 
 

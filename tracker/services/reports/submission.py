@@ -101,7 +101,7 @@ def report_submit(
         setattr(report, name, value)
     report.version += 1
     attachments = _attachments(report)
-    ReportRevision.objects.create(
+    revision = ReportRevision.objects.create(
         report=report,
         number=report.revision,
         data=report_snapshot(report, city_lines=lines, attachments=attachments),
@@ -110,5 +110,8 @@ def report_submit(
     )
     record(report, user=user, from_state=from_state)
     remember(report, city_lines=lines, attachments=attachments)
+    if revision.number == 1:
+        # A first submission's history of revisions is the one just written (numbers are unique and start at 1).
+        remember(report, revisions=[revision])
     follow(report)
     return report
