@@ -13,7 +13,7 @@ from core import access
 from core.access import RestrictedQuerySet
 from reforms.choices import TargetStatus
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
-from units.models import City, Membership, Unit
+from units.models import City, Unit
 
 from .choices import EDITABLE_STATES, ReportState
 
@@ -177,13 +177,21 @@ class ProgressReport(models.Model):
     def clean(self) -> None:
         errors = {}
         responsible = Responsibility.objects.filter(reform_id=self.reform_id, unit_id=self.unit_id)
-        if self.reform_id and self.unit_id and not responsible.exists():
+        # A service that has just read the Responsibility row in a query it needed anyway sets
+        # `responsibility_seen` to the (reform_id, unit_id) it found: one SELECT fewer per write (issue 11).
+        seen = getattr(self, "responsibility_seen", None) == (self.reform_id, self.unit_id)
+        if self.reform_id and self.unit_id and not seen and not responsible.exists():
             errors["unit"] = _("This unit is not responsible for this reform.")
         if self.reform_id and self.period_id and self.period.batch_id != self.reform.batch_id:
             errors["period"] = _("This period belongs to another batch than the reform.")
-        # Checked when the report is written only: an author who later leaves the unit keeps their reports.
-        member = Membership.objects.filter(user_id=self.author_id, unit_id=self.unit_id)
-        if self._state.adding and self.author_id and self.unit_id and not member.exists():
+        # Checked when the report is written only: an author who later leaves the unit keeps their reports. The
+        # author's units as cached for the request (the services asked already): no query of its own (issue 11).
+        if (
+            self._state.adding
+            and self.author_id
+            and self.unit_id
+            and self.unit_id not in access.unit_ids_of(self.author)
+        ):
             errors["author"] = _("The author must be a member of the unit.")
         if self.status == TargetStatus.DONE and self.percent != 100:
             errors["percent"] = _("A report whose status is done must say 100 percent.")

@@ -1,6 +1,6 @@
 """Thin viewsets: scope from core.access (`Model.objects.restrict(user)`), writes through tracker.services."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
@@ -18,7 +18,7 @@ from core.schema import error_response
 
 from .. import services
 from ..filtersets import ProgressReportFilterSet, ReportingPeriodFilterSet
-from ..models import Attachment, ProgressReport, ReportingPeriod, ReportRevision, ReportTransition
+from ..models import Attachment, ProgressReport, ReportCityLine, ReportingPeriod, ReportRevision, ReportTransition
 from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from .errors import etag, requested_version
 from .pagination import ReportPagination
@@ -68,6 +68,21 @@ class ReportingPeriodViewSet(TrackerViewMixin, ReadOnlyModelViewSet):
 
 
 WRITE_ACTIONS = {"update", "partial_update", "submit", "approve", "return_"}
+DETAIL_RELATED_OBJECTS = ("reform", "unit", "period", "author", "reviewer")
+
+
+def detail_prefetches() -> list[Prefetch]:
+    """A report's city lines, history and evidence as its detail shows them."""
+    return [
+        Prefetch("city_lines", queryset=ReportCityLine.objects.select_related("city")),
+        Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
+        Prefetch(
+            "revisions", queryset=ReportRevision.objects.select_related("created_by").defer("data").order_by("number")
+        ),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
+    ]
+
+
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description=_('The ETag of the report being changed, e.g. "3".')
 )
@@ -112,27 +127,20 @@ class ProgressReportViewSet(
     def get_queryset(self):
         scoped = ProgressReport.objects.restrict(self.request.user)
         if self.action in WRITE_ACTIONS:
-            # The report a write acts on: the service locks and re-reads it, and the answer is read after the
-            # write (_respond), so loading its history and evidence here would be five queries thrown away.
+            # The report a write acts on: the service answers with what it wrote (_respond reads only what it did
+            # not), so loading its history and evidence here would be thrown away. An update keeps this row and
+            # answers with its related objects, joined here; a submit or review re-reads it under the row lock.
+            if self.action in ("update", "partial_update"):
+                return scoped.select_related(*DETAIL_RELATED_OBJECTS)
             return scoped
         if self.action == "list":
             return scoped.for_api(city_lines=False).order_by("-updated_at", "-id")
         return self.detail_queryset()
 
     def detail_queryset(self):
-        """A report as its detail shows it: the retrieve, and the answer to every write."""
-        return (
-            ProgressReport.objects.restrict(self.request.user)
-            .for_api()
-            .prefetch_related(
-                Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor").order_by("at", "id")),
-                Prefetch(
-                    "revisions",
-                    queryset=ReportRevision.objects.select_related("created_by").defer("data").order_by("number"),
-                ),
-                Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),
-            )
-        )
+        """A report as its detail shows it (the retrieve; a write's answer reads what its service did not keep)."""
+        reports = ProgressReport.objects.restrict(self.request.user).for_api(city_lines=False)
+        return reports.prefetch_related(*detail_prefetches())
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -144,7 +152,11 @@ class ProgressReportViewSet(
         return ReportSerializer if self.action == "list" else ReportDetailSerializer
 
     def _respond(self, report: ProgressReport, status_code: int = status.HTTP_200_OK) -> Response:
-        report = self.detail_queryset().get(pk=report.pk)
+        # A write's answer is built from what the service wrote and kept (tracker.services.reports.writing.remember):
+        # only the relations it did not keep are read here (issue 11: the re-read of all five was a third of a
+        # create's queries). The related objects come joined from the service's lock or get_queryset().
+        kept = getattr(report, "_prefetched_objects_cache", {})
+        prefetch_related_objects([report], *(p for p in detail_prefetches() if p.prefetch_to not in kept))
         headers = {"ETag": etag(report.version)}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(f"{report.pk}/")

@@ -16,12 +16,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import access
 from units.models import Unit
 
 from ..exceptions import ReportStateConflict
 from ..models import Attachment, ProgressReport
 from ..uploads import inspect_upload
-from .reports import _lock, _require_member
+from .reports import report_lock
 
 MAX_ATTACHMENTS_PER_REPORT = 30
 
@@ -46,8 +47,8 @@ def _sha256(upload: UploadedFile) -> str:
 
 
 def _require_editable(report: ProgressReport, user) -> ProgressReport:
-    _require_member(report, user)
-    report = _lock(report)
+    access.require_unit_member(user, report.unit_id)
+    report = report_lock(report)
     if not report.is_editable:
         raise ReportStateConflict()
     return report

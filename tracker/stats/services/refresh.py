@@ -184,7 +184,7 @@ def _summary_select(reform_ids, *, today: datetime.date, soon: datetime.date) ->
     return query.sql_with_params()
 
 
-def stats_report_sync(*, report: ProgressReport) -> bool:
+def stats_report_sync(*, report: ProgressReport, summaries: bool = True) -> bool:
     """Apply one report's new state to the rollup at once, in the report's own transaction, so the statistics and
     the dashboard agree with the obligations list the moment a report is submitted, returned or approved.
 
@@ -193,6 +193,10 @@ def stats_report_sync(*, report: ProgressReport) -> bool:
     rest. If a refresh rebuilding the same reform commits in between, the next one-minute refresh repairs it: it
     rereads every report written in the last ten minutes anyway. Returns False before the first refresh (which reads
     everything).
+
+    `summaries=False` when the caller knows the report's submission time did not change (a new draft, an approval):
+    the summaries read only the facts' submission and due dates, so the fact row is updated and the reform's
+    summaries, the two costliest statements of a write (issue 11), are left as they are.
     """
     answers_invalidate_on_commit()
     state = RollupState.objects.filter(pk=1).values("as_of_date", "due_soon_until").first()
@@ -212,6 +216,8 @@ def stats_report_sync(*, report: ProgressReport) -> bool:
         # Its obligation was derived after the last refresh (a rule saved a moment ago): add the reform's new rows,
         # which read the report as it is now in this transaction.
         facts_insert(reform_ids=[report.reform_id], created_since=EVER)
+    elif not summaries:
+        return True
     rows = _summary_query([report.reform_id], today=state["as_of_date"], soon=state["due_soon_until"])
     # INSERT ... ON CONFLICT DO UPDATE: a refresh may have deleted and re-inserted these rows meanwhile.
     ObligationSummary.objects.bulk_create(

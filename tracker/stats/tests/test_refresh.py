@@ -235,3 +235,31 @@ def test_a_reports_rollup_update_costs_four_queries(scenario, reporter, django_a
     # one INSERT ... ON CONFLICT DO UPDATE writing them. Whatever the number of reports and obligations.
     with django_assert_num_queries(4):
         assert stats_report_sync(report=draft)
+
+
+def test_a_new_draft_updates_its_fact_and_leaves_the_summaries_as_a_rebuild_would(
+    scenario, reporter, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from reforms.models import Reform
+    from tracker.models import ReportingPeriod
+
+    from ..services import stats_report_sync
+
+    fact = ObligationFact.objects.filter(unit=scenario.units["U1"], report_id__isnull=True).order_by("id").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = reports.report_create(
+            user=reporter,
+            reform=Reform.objects.get(pk=fact.reform_id),
+            period=ReportingPeriod.objects.get(pk=fact.period_id),
+            data={"work_done": "已起草"},
+        )
+
+    fact.refresh_from_db()
+    assert (fact.report_id, fact.report_state, fact.submitted_on) == (draft.pk, "draft", None)
+    # A draft changes no figure (they count submissions): the summaries were not recomputed, and a rebuild agrees.
+    synced = rollup_rows()
+    stats_refresh(full=True)
+    assert rollup_rows() == synced
+    # The rollup's day and the fact's UPDATE only.
+    with django_assert_num_queries(2):
+        assert stats_report_sync(report=draft, summaries=False)
