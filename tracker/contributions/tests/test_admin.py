@@ -181,3 +181,8 @@ def test_drafts_stay_off_the_leads_report_page_and_missing_co_units_are_named(
 
     assert "草稿里的话" not in html
     assert "省测试乙厅" in html  # named as not submitted yet
+
+
+def test_the_inline_passes_the_admin_checks_on_the_report_admin():
+    # It has no foreign key to the report: the check of one is skipped on purpose (report_inline.py).
+    assert ReportContributionsInline(ProgressReport, admin.site).check() == []

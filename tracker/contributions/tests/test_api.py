@@ -270,3 +270,16 @@ def test_the_file_list_costs_the_same_queries_for_1_and_10_files(client_for, oth
 
     # 1 is_office, 2 unit ids, 3 the contribution in scope, 4 COUNT, 5 files with their uploader.
     assert _count_queries(client_for, other_reporter, url) == 5
+
+
+def test_a_withdrawal_after_the_lead_submitted_answers_409_in_chinese(
+    client_for, other_reporter, reporter, reform, period, make_contribution
+):
+    contribution = make_contribution(submitted=True)
+    report = report_services.report_create(user=reporter, reform=reform, period=period, data={"work_done": "汇总"})
+    report_services.report_submit(report=report, user=reporter)
+
+    response = client_for(other_reporter).post(detail(contribution, "withdraw"))
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("牵头单位已提交本期报告")
