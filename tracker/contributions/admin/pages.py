@@ -12,7 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -31,6 +31,7 @@ from units.roles import unit_ids_of
 from .. import services
 from ..choices import ContributionState
 from ..deadlines import contribution_due_on
+from ..downloads import attachment_response
 from ..models import Contribution, ContributionAttachment
 
 
@@ -270,15 +271,7 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         attachment = contribution.attachments.filter(pk=file_id).first()
         if attachment is None:
             raise Http404(_("No such object."))
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
 
     # Columns
 

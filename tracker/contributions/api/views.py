@@ -5,7 +5,6 @@ co-unit's, the office) answers 403.
 """
 
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -32,6 +31,7 @@ from units.api.views import Pagination, ordering_schema
 from .. import services
 from ..choices import ContributionState
 from ..deadlines import contribution_due_on
+from ..downloads import attachment_response
 from ..filtersets import ContributionFilterSet
 from ..models import Contribution, ContributionAttachment
 from .serializers import (
@@ -274,12 +274,4 @@ class ContributionAttachmentViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, contribution_id=None, pk=None):
         attachment = self.get_object()
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
