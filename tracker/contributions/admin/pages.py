@@ -24,6 +24,7 @@ from tracker.admin.actions import refusal
 from tracker.admin.display import person
 from tracker.exceptions import ReportError
 from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
+from tracker.reminders.calendar import WorkingCalendar
 from units.admin import OutOfScopeIs404Mixin
 from units.models import Unit
 from units.roles import unit_ids_of
@@ -283,9 +284,18 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     def state_badge(self, obj: Contribution) -> str:
         return state_badge(obj.state)
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One calendar for the page: the due dates read the office's calendar overrides once per year, not per row.
+        calendar = WorkingCalendar()
+        for contribution in changelist.result_list:
+            contribution.due_on = contribution_due_on(contribution.period, calendar=calendar)
+        return changelist
+
     @admin.display(description=_("due on"))
     def due(self, obj: Contribution) -> str:
-        return contribution_due_on(obj.period).isoformat()
+        due_on = getattr(obj, "due_on", None) or contribution_due_on(obj.period)
+        return due_on.isoformat()
 
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted(self, obj: Contribution) -> str:

@@ -186,3 +186,25 @@ def test_drafts_stay_off_the_leads_report_page_and_missing_co_units_are_named(
 def test_the_inline_passes_the_admin_checks_on_the_report_admin():
     # It has no foreign key to the report: the check of one is skipped on purpose (report_inline.py).
     assert ReportContributionsInline(ProgressReport, admin.site).check() == []
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_the_office_list_costs_the_same_queries_for_1_and_20_rows(client, office, unit_a, rows):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_api import _contributions
+
+    _contributions(rows, lead_unit=unit_a)
+    client = signed_in(client, office)
+    client.get(LIST)  # warms the session and the permission caches of the sign-in
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST)
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    # 1 session, 2 user, 3-4 user and group permissions, 5 is_office, 6-8 the filters' choices (units, reforms,
+    # periods), 9-10 COUNT (filtered, total), 11 the rows joined with reform, unit, period, batch, rule, author and
+    # their file count, 12 the calendar overrides of the year the due dates fall in.
+    assert len(queries) == 12
