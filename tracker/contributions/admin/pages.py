@@ -180,6 +180,11 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
             form = type(form.__name__, (form,), {"rejected": rejected})
         return form
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        can_edit = self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        context.update(show_save_and_add_another=False, show_submit_contribution=can_edit)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     # Saving through the services
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -223,6 +228,10 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
                     contribution=contribution, user=user, file=data["new_file"]
                 )
                 request._contributions_files.append((attachment.file.storage, attachment.file.name))
+            if "_submit" in request.POST:
+                contribution = services.contribution_submit(
+                    contribution=contribution, user=user, version=contribution.version
+                )
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
         form.instance.pk = contribution.pk

@@ -208,3 +208,23 @@ def test_the_office_list_costs_the_same_queries_for_1_and_20_rows(client, office
     # periods), 9-10 COUNT (filtered, total), 11 the rows joined with reform, unit, period, batch, rule, author and
     # their file count, 12 the calendar overrides of the year the due dates fall in.
     assert len(queries) == 12
+
+
+def test_save_and_submit_hands_the_contribution_to_the_lead_in_one_post(client, other_reporter, reform, period):
+    client = signed_in(client, other_reporter)
+    assert 'name="_submit"' in client.get(ADD).content.decode()
+
+    response = client.post(ADD, {"reform": reform.pk, "period": period.pk, "work_done": "配合完成", "_submit": "1"})
+
+    assert response.status_code == 302
+    assert Contribution.objects.get().state == ContributionState.SUBMITTED
+
+
+def test_a_refused_submission_keeps_nothing_of_the_save(client, other_reporter, reform, period):
+    response = signed_in(client, other_reporter).post(
+        ADD, {"reform": reform.pk, "period": period.pk, "work_done": "", "_submit": "1"}
+    )
+
+    assert response.status_code == 200
+    assert "提交前请填写本单位开展的工作" in response.content.decode()
+    assert not Contribution.objects.exists()
