@@ -82,7 +82,8 @@ def _claim(contribution: Contribution, *, version: int | None, from_state: str, 
     if rows.update(version=F("version") + 1, **changes) == 1:
         return
     current = Contribution.objects.filter(pk=contribution.pk).values("state").first()
-    if current is None or current["state"] != from_state:
+    # Without a version only the state can have refused the write (it may have moved back since: still a 409).
+    if version is None or current is None or current["state"] != from_state:
         raise ContributionStateConflict()
     raise ContributionChanged()
 
