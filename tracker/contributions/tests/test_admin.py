@@ -7,17 +7,21 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker import services as report_services
 from tracker.models import ProgressReport
 from tracker.tests import samples
+from tracker.tests.factories import ReportingPeriodFactory
 from tracker.tests.test_admin import form_values
 
 from .. import services
 from ..admin import ReportContributionsInline
 from ..choices import ContributionState
 from ..models import Contribution
+from .test_api import _contributions
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +126,6 @@ def test_an_outsider_gets_404(client, outsider, make_contribution):
 
 
 def test_the_office_lists_who_contributed_what_and_filters(client, office, make_contribution, reform, unit_b):
-    from tracker.tests.factories import ReportingPeriodFactory
-
     submitted = make_contribution(submitted=True)
     draft = make_contribution(period=ReportingPeriodFactory(batch=reform.batch))
     client = signed_in(client, office)
@@ -190,11 +192,6 @@ def test_the_inline_passes_the_admin_checks_on_the_report_admin():
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_the_office_list_costs_the_same_queries_for_1_and_20_rows(client, office, unit_a, rows):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from .test_api import _contributions
-
     _contributions(rows, lead_unit=unit_a)
     client = signed_in(client, office)
     client.get(LIST)  # warms the session and the permission caches of the sign-in

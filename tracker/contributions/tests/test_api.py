@@ -1,7 +1,10 @@
 """The contributions API: filing with version checks, who sees what (404 outside scope), the lead's view of a
 report, evidence files, and the query count of every list."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -283,3 +286,16 @@ def test_a_withdrawal_after_the_lead_submitted_answers_409_in_chinese(
 
     assert response.status_code == 409
     assert response.json()["detail"].startswith("牵头单位已提交本期报告")
+
+
+def test_late_says_whether_the_co_unit_missed_its_day(client_for, other_reporter, make_contribution, batch):
+    ReportingRuleFactory(batch=batch, contribution_lead_days=3)  # due 2026-12-02
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, tzinfo=tz), tick=False):
+        on_time = make_contribution(submitted=True)
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 10, tzinfo=tz), tick=False):
+        pending = make_contribution(period=ReportingPeriodFactory(batch=batch, due_on=datetime.date(2026, 12, 7)))
+        rows = {row["id"]: row for row in client_for(other_reporter).get(LIST).json()["results"]}
+
+    assert (rows[on_time.pk]["due_on"], rows[on_time.pk]["late"]) == ("2026-12-02", False)
+    assert (rows[pending.pk]["due_on"], rows[pending.pk]["late"]) == ("2026-12-02", True)

@@ -11,7 +11,7 @@ from tracker import services as report_services
 from tracker.reminders.choices import RuleKind
 from tracker.reminders.tests.factories import CalendarDayFactory, ReportingRuleFactory
 from tracker.tests import samples
-from tracker.tests.factories import ReportingPeriodFactory
+from tracker.tests.factories import ReportingPeriodFactory, make_reform_for
 
 from .. import services
 from ..choices import ContributionState
@@ -173,8 +173,6 @@ def test_files_change_only_on_drafts(make_contribution, other_reporter):
 def test_the_unit_quota_counts_report_and_contribution_files_together(
     make_contribution, other_reporter, unit_b, batch, period, settings
 ):
-    from tracker.tests.factories import make_reform_for
-
     own_reform = make_reform_for(unit_b, batch=batch)
     report = report_services.report_create(user=other_reporter, reform=own_reform, period=period)
     file = samples.pdf()
