@@ -142,7 +142,8 @@ def contribution_update(*, contribution: Contribution, user, version: int, data:
 def contribution_submit(*, contribution: Contribution, user, version: int | None = None) -> Contribution:
     """Hand a draft to the lead unit. It must say what the unit did."""
     _require_member(contribution, user)
-    current = Contribution.objects.filter(pk=contribution.pk).values("work_done", "state").first()
+    # Locked: an edit blanking the text cannot slip in between this check and the claim.
+    current = Contribution.objects.select_for_update().filter(pk=contribution.pk).values("work_done", "state").first()
     if current and current["state"] == ContributionState.DRAFT and not current["work_done"].strip():
         raise ValidationError({"work_done": _("Say what your unit did before submitting the contribution.")})
     now = timezone.now()

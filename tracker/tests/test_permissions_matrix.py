@@ -317,9 +317,9 @@ CONTRIBUTION_ROWS = {
         contribution_request(f"{CT}/{{contribution_id}}/attachments/{{id}}/download/", SUBMITTED, attachment=True),
     ),
     # The lead's view of its report: scoped like the report itself.
-    ("GET", "/api/contributions/reports/{report_id}/contributions/"): (
+    ("GET", "/api/contributions/reports/{id}/contributions/"): (
         UNIT_READS,
-        report_request("/api/contributions/reports/{report_id}/contributions/", SUBMITTED),
+        report_request("/api/contributions/reports/{id}/contributions/", SUBMITTED),
     ),
 }
 MATRIX.update(CONTRIBUTION_ROWS)

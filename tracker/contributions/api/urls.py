@@ -12,8 +12,6 @@ router.register(
     basename="contribution-attachment",
 )
 # The lead unit's view of one report: what its co-units contributed, and who has not yet.
-router.register(
-    r"reports/(?P<report_id>[0-9]+)/contributions", views.ReportContributionsViewSet, basename="report-contribution"
-)
+router.register("reports", views.ReportContributionsViewSet, basename="report")
 
 urlpatterns = router.urls

@@ -160,24 +160,26 @@ class ContributionViewSet(
         )
 
 
-REPORT_ID = OpenApiParameter("report_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+class ReportContributionsViewSet(CalendarContextMixin, GenericViewSet):
+    """What the lead unit consolidates into one report, at reports/{id}/contributions/: the contributions on the
+    report's reform and period the user may see (the lead: submitted ones; the office: all), and the co-units that
+    have not submitted yet. A report outside the user's scope answers 404.
 
-
-@extend_schema_view(list=extend_schema(parameters=[REPORT_ID], responses=ReportContributionsSerializer))
-class ReportContributionsViewSet(CalendarContextMixin, mixins.ListModelMixin, GenericViewSet):
-    """What the lead unit consolidates into one report, at reports/{report_id}/contributions/: the contributions on
-    the report's reform and period the user may see (the lead: submitted ones; the office: all), and the co-units
-    that have not submitted yet. A report outside the user's scope answers 404."""
+    A detail action (one object, not a page): the schema then says an object where a list route would say an array.
+    """
 
     permission_classes = [IsAuthenticated]
     serializer_class = ReportContributionsSerializer
     pagination_class = None
     filter_backends = []
-    queryset = Contribution.objects.none()
+    queryset = ProgressReport.objects.none()
+    lookup_value_regex = "[0-9]+"
 
-    def list(self, request, *args, **kwargs):
+    @extend_schema(responses=ReportContributionsSerializer)
+    @action(detail=True, methods=["get"])
+    def contributions(self, request, pk=None):
         reports = ProgressReport.objects.for_user(request.user).select_related("period__batch__reporting_rule")
-        report = get_object_or_404(reports, pk=self.kwargs["report_id"])
+        report = get_object_or_404(reports, pk=pk)
         contributions = list(
             visible_contributions(request.user)
             .filter(reform_id=report.reform_id, period_id=report.period_id)

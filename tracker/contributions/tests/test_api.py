@@ -154,7 +154,7 @@ def test_the_lead_sees_on_its_report_what_came_in_and_who_is_missing(
     ResponsibilityFactory(reform=reform, unit=late_unit, role=ResponsibilityRole.CO, position=2)
     contribution = make_contribution(submitted=True)
     report = report_services.report_create(user=reporter, reform=reform, period=period)
-    url = reverse("contributions-api:report-contribution-list", args=[report.pk])
+    url = reverse("contributions-api:report-contributions", args=[report.pk])
 
     response = client_for(reporter).get(url)
 
@@ -167,7 +167,7 @@ def test_the_lead_sees_on_its_report_what_came_in_and_who_is_missing(
 
 def test_a_report_outside_ones_scope_answers_404(client_for, other_reporter, consumer, reporter, reform, period):
     report = report_services.report_create(user=reporter, reform=reform, period=period)
-    url = reverse("contributions-api:report-contribution-list", args=[report.pk])
+    url = reverse("contributions-api:report-contributions", args=[report.pk])
 
     assert client_for(other_reporter).get(url).status_code == 404
     assert client_for(consumer).get(url).status_code == 404
@@ -255,7 +255,7 @@ def test_the_reports_contributions_cost_the_same_queries_for_1_and_20_co_units(
             user=user,
         )
     report = report_services.report_create(user=reporter, reform=reform, period=period)
-    url = reverse("contributions-api:report-contribution-list", args=[report.pk])
+    url = reverse("contributions-api:report-contributions", args=[report.pk])
 
     # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 the report in scope with its period, batch and rule,
     # 5 contributions, 6 their files, 7 the co-units, 8 calendar overrides.
