@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
+from tracker.contributions.models import Contribution, ContributionAttachment
 from tracker.models import (
     Attachment,
     ProgressReport,
@@ -66,6 +67,9 @@ TRACKED_MODELS = [
     Obligation,
     Reminder,
     StatusOverride,
+    # Issue 12: what co-units fed the lead unit's report.
+    Contribution,
+    ContributionAttachment,
     User,
     Group,
     # Who is in which group is who is the office: role changes are the writes an audit most needs.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/reforms/", include("reforms.api.urls")),
     path("api/tracker/stats/", include("tracker.stats.api.urls")),
     path("api/tracker/", include("tracker.api.urls")),
+    path("api/contributions/", include("tracker.contributions.api.urls")),
     path("dashboard/", include("tracker.stats.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from reforms.tests.factories import BatchFactory
+from reforms.choices import ResponsibilityRole
+from reforms.tests.factories import BatchFactory, ResponsibilityFactory
 from tracker import services
+from tracker.contributions import services as contributions
 from tracker.tests import samples
 from tracker.tests.factories import ReportingPeriodFactory, make_reform_for
 from units.choices import MembershipRole
@@ -55,6 +57,13 @@ def world(transactional_db, settings, tmp_path):
     submitted = services.report_create(user=other, reform=reform_b, period=period, data={"work_done": "推进"})
     submitted = services.report_submit(report=submitted, user=other)
     services.report_approve(report=submitted, user=users["office"], comment="同意")
+    # Issue 12: unit_a is a co-unit of reform_b and has a draft contribution with evidence.
+    ResponsibilityFactory(reform=reform_b, unit=unit_a, role=ResponsibilityRole.CO, position=1)
+    part = contributions.contribution_create(
+        user=users["reporter"], reform=reform_b, period=period, data={"work_done": "配合"}
+    )
+    file = samples.upload("纪要.pdf", samples.pdf())
+    contributions.contribution_attachment_add(contribution=part, user=users["reporter"], file=file)
     return {role: Token.objects.create(user=user).key for role, user in users.items()}
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.reminders",
     "tracker.stats",
+    # Issue 12: co-units feed the lead unit's report.
+    "tracker.contributions",
     # The audit trail: PostgreSQL triggers (django-pgtrigger) copy every write into event tables (django-pghistory).
     "pgtrigger",
     "pghistory",

@@ -108,7 +108,15 @@ class ReportingRuleAdmin(CalendarWarningMixin, admin.ModelAdmin):
         ),
         (
             _("Lead times"),
-            {"fields": ["remind_days_before", "remind_on_due_day", "overdue_every_days", "escalate_after_days"]},
+            {
+                "fields": [
+                    "remind_days_before",
+                    "remind_on_due_day",
+                    "overdue_every_days",
+                    "escalate_after_days",
+                    "contribution_lead_days",
+                ]
+            },
         ),
     ]
 

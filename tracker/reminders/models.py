@@ -152,6 +152,14 @@ class ReportingRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Empty: never escalate to the office."),
     )
+    # Issue 12: co-units (配合单位) feed the lead unit's report; their contributions are due this many working days
+    # before the lead's due date (tracker.contributions.deadlines).
+    contribution_lead_days = models.PositiveSmallIntegerField(
+        _("co-unit contributions due N working days earlier"),
+        default=3,
+        validators=[MaxValueValidator(20)],
+        help_text=_("Co-units file their contributions this many working days before the lead unit's report is due."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -176,6 +184,13 @@ class ReportingRule(models.Model):
             errors["ends_on"] = _("The last period cannot start before the first.")
         if self.kind in (RuleKind.MONTHLY, RuleKind.QUARTERLY) and self.batch_id and "ends_on" not in errors:
             errors.update(self._first_period_errors())
+        lead = self.contribution_lead_days
+        if self.kind == RuleKind.AFTER_DATE and self.working_days and lead is not None and lead >= self.working_days:
+            # The co-units' day would fall on or before the anchor date: they would owe before the work starts.
+            errors["contribution_lead_days"] = _(
+                "Co-unit contributions must be due after the anchor date: use fewer working days than the report's "
+                "%(days)d."
+            ) % {"days": self.working_days}
         if self.remind_days_before and not re.match(LEAD_DAYS_RE, self.remind_days_before):
             errors["remind_days_before"] = _("Whole numbers separated by commas, e.g. 7,3,1.")
         if errors:

@@ -15,9 +15,11 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
-from reforms.tests.factories import BatchFactory
+from reforms.choices import ResponsibilityRole
+from reforms.tests.factories import BatchFactory, ResponsibilityFactory
 from tracker import services
 from tracker.choices import ReportState
+from tracker.contributions import services as contributions
 
 from . import samples
 from .factories import ReportingPeriodFactory
@@ -220,6 +222,107 @@ MATRIX = {
         report_request(f"{T}/{{report_id}}/attachments/{{id}}/download/", SUBMITTED, attachment=True),
     ),
 }
+
+# --- contributions (issue 12) --------------------------------------------------------------------------------------
+# "own" is unit_a's contribution as co-unit of reform_b (filed by reporter; other_reporter's unit leads reform_b),
+# "other" unit_b's as co-unit of reform_a (filed by other_reporter; reporter's unit leads reform_a). Each request
+# makes that co-unit responsibility first, so the rest of the matrix keeps its world. The lead unit reads submitted
+# contributions (and 403 on writes), never drafts (404); consumers see none.
+CO_READS = {A: (403, 403), R: (200, 200), X: (200, 200), M: (200, 200), OFF: (200, 200), C: (404, 404)}
+
+
+def co_writes(ok: int) -> dict:
+    return {A: (403, 403), R: (ok, 404), X: (404, ok), M: (ok, 404), OFF: (403, 403), C: (404, 404)}
+
+
+CO_WITHDRAWS = {A: (403, 403), R: (200, 403), X: (403, 200), M: (200, 403), OFF: (403, 403), C: (404, 404)}
+# "own" posts reform_b (reporter's unit a co-unit), "other" reform_a; the lead unit files none (400).
+CO_CREATE = {A: (403, 403), R: (201, 400), X: (400, 201), M: (201, 400), OFF: (403, 403), C: (403, 403)}
+CT = "/api/contributions/contributions"
+
+
+def co_unit(world: World, variant: str):
+    unit, reform = (world.unit_a, world.reform_b) if variant == "own" else (world.unit_b, world.reform_a)
+    ResponsibilityFactory(reform=reform, unit=unit, role=ResponsibilityRole.CO, position=1)
+    return reform
+
+
+def contribution_request(path: str, state: str, *, attachment: bool = False, body=None, etag=False, fmt="json"):
+    def make(world: World, variant: str):
+        owner = world.users[R] if variant == "own" else world.users[X]
+        reform = co_unit(world, variant)
+        item = contributions.contribution_create(
+            user=owner, reform=reform, period=world.period, data={"work_done": "x"}
+        )
+        file = None
+        if attachment:
+            upload = samples.upload("证明.pdf", samples.pdf())
+            file = contributions.contribution_attachment_add(contribution=item, user=owner, file=upload)
+        if state != DRAFT:
+            item = contributions.contribution_submit(contribution=item, user=owner)
+        url = path.replace("{contribution_id}", str(item.pk)).replace("{id}", str(file.pk if file else item.pk))
+        kwargs = {}
+        if body is not None:
+            kwargs["data"] = body() if callable(body) else body
+            kwargs["format"] = fmt
+        if etag:
+            kwargs["HTTP_IF_MATCH"] = f'"{item.version}"'
+        return url, kwargs
+
+    return make
+
+
+def contribution_create_request(world: World, variant: str):
+    reform = co_unit(world, variant)
+    return f"{CT}/", {"data": {"reform": reform.pk, "period": world.period.pk}, "format": "json"}
+
+
+CONTRIBUTION_ROWS = {
+    ("GET", f"{CT}/"): (everyone_reads_list(), plain(f"{CT}/")()),
+    ("POST", f"{CT}/"): (CO_CREATE, contribution_create_request),
+    ("GET", f"{CT}/{{id}}/"): (CO_READS, contribution_request(f"{CT}/{{id}}/", SUBMITTED)),
+    ("PUT", f"{CT}/{{id}}/"): (
+        co_writes(200),
+        contribution_request(f"{CT}/{{id}}/", DRAFT, body={"work_done": "改", "problems": ""}, etag=True),
+    ),
+    ("PATCH", f"{CT}/{{id}}/"): (
+        co_writes(200),
+        contribution_request(f"{CT}/{{id}}/", DRAFT, body={"problems": "缺"}, etag=True),
+    ),
+    ("POST", f"{CT}/{{id}}/submit/"): (co_writes(200), contribution_request(f"{CT}/{{id}}/submit/", DRAFT)),
+    ("POST", f"{CT}/{{id}}/withdraw/"): (CO_WITHDRAWS, contribution_request(f"{CT}/{{id}}/withdraw/", SUBMITTED)),
+    ("GET", f"{CT}/{{contribution_id}}/attachments/"): (
+        CO_READS,
+        contribution_request(f"{CT}/{{contribution_id}}/attachments/", SUBMITTED, attachment=True),
+    ),
+    ("POST", f"{CT}/{{contribution_id}}/attachments/"): (
+        co_writes(201),
+        contribution_request(
+            f"{CT}/{{contribution_id}}/attachments/",
+            DRAFT,
+            body=lambda: {"file": samples.upload("新.pdf", samples.pdf())},
+            fmt="multipart",
+        ),
+    ),
+    ("GET", f"{CT}/{{contribution_id}}/attachments/{{id}}/"): (
+        CO_READS,
+        contribution_request(f"{CT}/{{contribution_id}}/attachments/{{id}}/", SUBMITTED, attachment=True),
+    ),
+    ("DELETE", f"{CT}/{{contribution_id}}/attachments/{{id}}/"): (
+        co_writes(204),
+        contribution_request(f"{CT}/{{contribution_id}}/attachments/{{id}}/", DRAFT, attachment=True),
+    ),
+    ("GET", f"{CT}/{{contribution_id}}/attachments/{{id}}/download/"): (
+        CO_READS,
+        contribution_request(f"{CT}/{{contribution_id}}/attachments/{{id}}/download/", SUBMITTED, attachment=True),
+    ),
+    # The lead's view of its report: scoped like the report itself.
+    ("GET", "/api/contributions/reports/{id}/contributions/"): (
+        UNIT_READS,
+        report_request("/api/contributions/reports/{id}/contributions/", SUBMITTED),
+    ),
+}
+MATRIX.update(CONTRIBUTION_ROWS)
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -55,6 +55,7 @@ def rule_form(batch, **changes) -> dict:
         "remind_on_due_day": "on",
         "overdue_every_days": "3",
         "escalate_after_days": "7",
+        "contribution_lead_days": "3",
     }
     data.update(changes)
     return data

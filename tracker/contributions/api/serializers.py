@@ -1,0 +1,127 @@
+"""Shapes of the contributions API. Input serializers check shape only (rules: Contribution.clean() and the
+services); output serializers read what the viewsets loaded, and the due date from the one calendar in the context."""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracker.api.serializers import (
+    BriefPeriodSerializer,
+    BriefReformSerializer,
+    BriefUnitSerializer,
+    BriefUserSerializer,
+    ScopedReformField,
+    _narrative,
+    _user,
+    brief,
+)
+from tracker.models import ReportingPeriod
+from units.api.fields import ChoiceLabelField
+from units.models import Unit
+
+from ..choices import ContributionState
+from ..deadlines import contribution_due_on
+from ..models import Contribution, ContributionAttachment
+
+
+class ContributionAttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = brief(BriefUserSerializer, _user)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContributionAttachment
+        fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at", "download_url"]
+
+    def get_download_url(self, attachment: ContributionAttachment) -> str:
+        path = reverse(
+            "contributions-api:contribution-attachment-download",
+            kwargs={"contribution_id": attachment.contribution_id, "pk": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ContributionSerializer(serializers.ModelSerializer):
+    reform = brief(BriefReformSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
+    unit = brief(BriefUnitSerializer, lambda u: {"id": u.pk, "name": u.name})
+    period = brief(
+        BriefPeriodSerializer,
+        lambda p: {"id": p.pk, "code": p.code, "label": p.label, "due_on": p.due_on.isoformat()},
+    )
+    author = brief(BriefUserSerializer, _user)
+    state_display = ChoiceLabelField(source="state", choices=ContributionState.choices)
+    due_on = serializers.SerializerMethodField(help_text=_("The day the contribution is due (before the lead's)."))
+    late = serializers.SerializerMethodField(help_text=_("Submitted after its due date, or still not submitted."))
+    attachments = ContributionAttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "id",
+            "reform",
+            "unit",
+            "period",
+            "author",
+            "state",
+            "state_display",
+            "work_done",
+            "problems",
+            "due_on",
+            "late",
+            "version",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+    def _due(self, contribution: Contribution):
+        return contribution_due_on(contribution.period, calendar=self.context.get("calendar"))
+
+    @extend_schema_field(serializers.DateField())
+    def get_due_on(self, contribution: Contribution) -> str:
+        return self._due(contribution).isoformat()
+
+    def get_late(self, contribution: Contribution) -> bool:
+        due = self._due(contribution)
+        if contribution.submitted_at is not None:
+            return timezone.localdate(contribution.submitted_at) > due
+        return timezone.localdate() > due
+
+
+class ContributionUpdateSerializer(serializers.Serializer):
+    """What a co-unit may change in its draft. PUT needs every field; PATCH any of them."""
+
+    work_done = _narrative(_("work done"))
+    problems = _narrative(_("problems"))
+    # Not written: the version the client is changing, for clients that cannot send If-Match.
+    version = serializers.IntegerField(min_value=1, required=False, label=_("version"))
+
+    def service_data(self) -> dict:
+        return {name: value for name, value in self.validated_data.items() if name in ("work_done", "problems")}
+
+
+class ContributionCreateSerializer(ContributionUpdateSerializer):
+    reform = ScopedReformField(label=_("reform"))
+    period = serializers.PrimaryKeyRelatedField(queryset=ReportingPeriod.objects.all(), label=_("reporting period"))
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True, label=_("unit")
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.pop("version")
+        for name in ("work_done", "problems"):
+            fields[name].required = False
+        return fields
+
+
+class ReportContributionsSerializer(serializers.Serializer):
+    """What the lead unit consolidates: the contributions it may see, and the co-units that have not submitted."""
+
+    due_on = serializers.DateField(help_text=_("The day the co-units' contributions are due."))
+    contributions = ContributionSerializer(many=True)
+    missing = BriefUnitSerializer(many=True, help_text=_("Co-units without a submitted contribution."))

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContributionsConfig(AppConfig):
+    name = "tracker.contributions"
+    label = "contributions"
+    verbose_name = _("Co-unit contributions")
+
+    def ready(self) -> None:
+        from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
+        from units.services import roles_register_permissions
+
+        models = ("contribution", "contributionattachment")
+        # The office reads everything (it files nothing: contributions are the units' work). Unit staff write their
+        # own units' contributions; which rows is the queryset's restrict() call (access_rules.py).
+        roles_register_permissions(OFFICE_GROUP, [f"contributions.view_{model}" for model in models])
+        roles_register_permissions(
+            UNIT_STAFF_GROUP,
+            [f"contributions.{action}_{model}" for model in models for action in ("add", "change", "view")]
+            + ["contributions.delete_contributionattachment"],
+        )
