@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.reminders",
     "tracker.stats",
+    "tracker.cities",
     # The audit trail: PostgreSQL triggers (django-pgtrigger) copy every write into event tables (django-pghistory).
     "pgtrigger",
     "pghistory",
@@ -215,6 +216,10 @@ SPECTACULAR_SETTINGS = {
         "ResponsibilityRoleEnum": "reforms.choices.ResponsibilityRole",
         "TargetStatusEnum": "reforms.choices.TargetStatus",
         "ReportStateEnum": "tracker.choices.ReportState",
+        "CitySubmissionStateEnum": "tracker.cities.choices.SubmissionState",
+        "CityStatusEnum": "tracker.cities.choices.CITY_STATUS_CHOICES",
+        "CityApplicationStateEnum": "tracker.cities.choices.ApplicationState",
+        "LeadOpinionEnum": "tracker.cities.choices.LeadOpinion",
     },
 }
 
