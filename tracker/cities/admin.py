@@ -9,6 +9,7 @@ the refusal on the form (tracker.admin.reports.Rejected), nothing stored, nothin
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -120,6 +121,10 @@ class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and bool(city_ids_of(request.user))
 
+    def get_inline_instances(self, request, obj=None):
+        # History and stored files belong to an existing submission; the add page has neither.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
     def has_change_permission(self, request, obj=None) -> bool:
         if not super().has_change_permission(request, obj):
             return False
@@ -215,6 +220,10 @@ class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         form.instance.pk = submission.pk
         form.instance.refresh_from_db()
         form.instance._state.adding = False
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are read-only and never saved by their formsets: the form's own changes are the message.
+        return construct_change_message(form, [], add)
 
     @admin.display(description=_("reform"), ordering="target__reform__code")
     def reform_code(self, obj: CitySubmission) -> str:

@@ -39,6 +39,20 @@ from .serializers import (
 PERMISSIONS = [IsAuthenticated, ScopedModelPermissions]
 
 
+class StepPermissions(ScopedModelPermissions):
+    """Model permissions, with the life-cycle steps (POST on an existing row) counted as changes, not additions:
+    the lead unit, which never adds a submission, confirms and returns them. Who may take which step on which row
+    is then the services' call (city staff may submit, not confirm)."""
+
+    STEPS = {"submit", "confirm", "return_", "opinion", "approve", "reject"}
+
+    def has_object_permission(self, request, view, obj):
+        if getattr(view, "action", None) in self.STEPS:
+            model = view.get_queryset().model._meta
+            return request.user.has_perm(f"{model.app_label}.change_{model.model_name}")
+        return super().has_object_permission(request, view, obj)
+
+
 @ordering_schema("city__code", "reform__code")
 class RolloutTargetViewSet(ReadOnlyModelViewSet):
     """The rollout targets one sees: a city's staff their own city's, a unit's staff those of its reforms."""
@@ -83,7 +97,7 @@ class CitySubmissionViewSet(
 ):
     """A city's progress on its targets, per period: the city files, the lead unit (or the office) confirms."""
 
-    permission_classes = PERMISSIONS
+    permission_classes = [IsAuthenticated, StepPermissions]
     filterset_class = CitySubmissionFilterSet
     pagination_class = Pagination
     ordering_fields = ["submitted_at", "updated_at", "id"]
