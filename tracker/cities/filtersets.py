@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reforms.models import RolloutTarget
 
-from .choices import SubmissionState
-from .models import CitySubmission
+from .choices import ApplicationState, SubmissionState
+from .models import CityApplication, CitySubmission
 
 
 class CitySubmissionFilterSet(django_filters.FilterSet):
@@ -32,3 +32,15 @@ class RolloutTargetFilterSet(django_filters.FilterSet):
     class Meta:
         model = RolloutTarget
         fields = ["city_id", "city", "reform_id", "reform"]
+
+
+class CityApplicationFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=ApplicationState.choices, label=_("state"))
+    city_id = django_filters.NumberFilter(field_name="city_id", label=_("city (ID)"))
+    city = django_filters.CharFilter(field_name="city__code", label=_("city (code)"))
+    reform_id = django_filters.NumberFilter(field_name="reform_id", label=_("reform (ID)"))
+    reform = django_filters.CharFilter(field_name="reform__code", label=_("reform (code)"))
+
+    class Meta:
+        model = CityApplication
+        fields = ["state", "city_id", "city", "reform_id", "reform"]

@@ -11,9 +11,10 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
+from rest_framework.viewsets import GenericViewSet
 
 from core.schema import error_response
+from reforms.models import RolloutTarget
 from tracker.api.errors import etag, requested_version
 from tracker.api.permissions import ScopedModelPermissions
 from tracker.api.serializers import AttachmentUploadSerializer, ReturnSerializer, ReviewSerializer
@@ -24,8 +25,16 @@ from units.api.views import Pagination, ordering_schema
 from .. import services
 from ..access_rules import targets_for
 from ..filtersets import CitySubmissionFilterSet, RolloutTargetFilterSet
-from ..models import CityEvidence, CitySubmission, CitySubmissionRevision, CitySubmissionTransition
+from ..models import (
+    CityEvidence,
+    CitySubmission,
+    CitySubmissionRevision,
+    CitySubmissionTransition,
+)
 from ..selectors import with_lead_line
+from .application_serializers import (
+    AssignSerializer,
+)
 from .serializers import (
     CityEvidenceSerializer,
     CitySubmissionCreateSerializer,
@@ -54,16 +63,29 @@ class StepPermissions(ScopedModelPermissions):
 
 
 @ordering_schema("city__code", "reform__code")
-class RolloutTargetViewSet(ReadOnlyModelViewSet):
-    """The rollout targets one sees: a city's staff their own city's, a unit's staff those of its reforms."""
+class RolloutTargetViewSet(
+    TrackerViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, GenericViewSet
+):
+    """The rollout targets one sees (a city's staff their own city's, a unit's staff those of its reforms); the
+    office adds a city to a 有条件的市 item directly with POST."""
 
+    permission_classes = PERMISSIONS
     serializer_class = RolloutTargetSerializer
     filterset_class = RolloutTargetFilterSet
     pagination_class = Pagination
     ordering_fields = ["city__code", "reform__code"]
+    queryset = RolloutTarget.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
 
     def get_queryset(self):
         return targets_for(self.request.user).select_related("reform", "city").order_by("reform_id", "city__code")
+
+    @extend_schema(request=AssignSerializer, responses={201: RolloutTargetSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = services.rollout_target_assign(user=request.user, **serializer.validated_data)
+        target = self.get_queryset().get(pk=target.pk)
+        return Response(RolloutTargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
 
 IF_MATCH = OpenApiParameter(
