@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from reforms.choices import Scope
 from tracker.tests import samples
+from tracker.tests.factories import make_reform_for, new_city
 from tracker.tests.test_permissions_matrix import schema_operations
 
 from .. import services
@@ -52,6 +54,18 @@ class World:
     users: dict
     targets: dict  # variant -> RolloutTarget
     period: object
+    qualified: dict  # variant -> a 有条件的市 reform no city targets yet (own: unit_a leads it, other: unit_b)
+
+    def application(self, variant: str, *, evidence: bool = False):
+        user = self.users[CA if variant == "own" else CB]
+        application = services.city_application_create(
+            user=user, reform=self.qualified[variant], conditions_met="具备", reason="需要"
+        )
+        if evidence:
+            services.city_application_evidence_add(
+                application=application, user=user, file=samples.upload("证明.pdf", samples.pdf())
+            )
+        return application
 
     def submission(self, variant: str, state: str, *, evidence: bool = False):
         user = self.users[CA if variant == "own" else CB]
@@ -98,6 +112,46 @@ def sub_request(path, state, *, evidence=False, body=None, etag=False, fmt="json
     return make
 
 
+def app_request(path, *, evidence=False, body=None, fmt="json"):
+    def make(world, variant):
+        application = world.application(variant, evidence=evidence)
+        url = path.replace("{application_id}", str(application.pk))
+        if "{id}" in url:
+            nested = "{application_id}" in path
+            url = url.replace("{id}", str(application.evidence.get().pk if nested else application.pk))
+        kwargs = {}
+        if body is not None:
+            kwargs.update(data=body() if callable(body) else body, format=fmt)
+        return url, kwargs
+
+    return make
+
+
+def apply_request(world, variant):
+    body = {"reform": world.qualified[variant].pk, "conditions_met": "具备", "reason": "需要"}
+    return "/api/cities/applications/", {"data": body, "format": "json"}
+
+
+def assign_request(world, variant):
+    body = {"reform": world.qualified[variant].pk, "city": new_city().pk}
+    return "/api/cities/targets/", {"data": body, "format": "json"}
+
+
+APPLY = {A: (403, 403), CA: (201, 201), CB: (201, 201), R: (403, 403), X: (403, 403), OFF: (403, 403), C: (403, 403)}
+OPINION = {A: (403, 403), CA: (403, 404), CB: (404, 403), R: (200, 404), X: (404, 200), OFF: (403, 403), C: (404, 404)}
+DECIDE = {A: (403, 403), CA: (403, 404), CB: (404, 403), R: (403, 404), X: (404, 403), OFF: (200, 200), C: (404, 404)}
+APP_UPLOAD = {
+    A: (403, 403),
+    CA: (201, 404),
+    CB: (404, 201),
+    R: (403, 404),
+    X: (404, 403),
+    OFF: (403, 403),
+    C: (404, 404),
+}
+ASSIGN = {A: (403, 403), CA: (403, 403), CB: (403, 403), R: (403, 403), X: (403, 403), OFF: (201, 201), C: (403, 403)}
+AP = "/api/cities/applications"
+AE = f"{AP}/{{application_id}}/evidence"
 S = "/api/cities/submissions"
 E = f"{S}/{{submission_id}}/evidence"
 SUBMITTED, DRAFT = "submitted", "draft"
@@ -105,6 +159,20 @@ BODY = {"status": "in_progress", "work_done": "推进", "problems": ""}
 
 MATRIX = {
     ("GET", "/api/cities/targets/"): (LISTS, plain("/api/cities/targets/")),
+    ("POST", "/api/cities/targets/"): (ASSIGN, assign_request),
+    ("GET", f"{AP}/"): (LISTS, plain(f"{AP}/")),
+    ("POST", f"{AP}/"): (APPLY, apply_request),
+    ("GET", f"{AP}/{{id}}/"): (READS, app_request(f"{AP}/{{id}}/")),
+    ("POST", f"{AP}/{{id}}/opinion/"): (OPINION, app_request(f"{AP}/{{id}}/opinion/", body={"opinion": "support"})),
+    ("POST", f"{AP}/{{id}}/approve/"): (DECIDE, app_request(f"{AP}/{{id}}/approve/", body={})),
+    ("POST", f"{AP}/{{id}}/reject/"): (DECIDE, app_request(f"{AP}/{{id}}/reject/", body={"reason": "名额已满"})),
+    ("GET", f"{AE}/"): (READS, app_request(f"{AE}/", evidence=True)),
+    ("POST", f"{AE}/"): (
+        APP_UPLOAD,
+        app_request(f"{AE}/", body=lambda: {"file": samples.upload("新.pdf", samples.pdf())}, fmt="multipart"),
+    ),
+    ("GET", f"{AE}/{{id}}/"): (READS, app_request(f"{AE}/{{id}}/", evidence=True)),
+    ("GET", f"{AE}/{{id}}/download/"): (READS, app_request(f"{AE}/{{id}}/download/", evidence=True)),
     ("GET", "/api/cities/targets/{id}/"): (TARGET_READS, target_request),
     ("GET", f"{S}/"): (LISTS, plain(f"{S}/")),
     ("POST", f"{S}/"): (CREATE, create_request),
@@ -145,7 +213,7 @@ def _cases():
 
 
 @pytest.fixture
-def world(reporter, other_reporter, office, consumer, reform_a, reform_b, period):
+def world(reporter, other_reporter, office, consumer, unit_a, unit_b, batch, reform_a, reform_b, period):
     own = reform_a.targets.order_by("city__code").first()
     other = reform_b.targets.order_by("city__code").first()
     users = {
@@ -157,7 +225,13 @@ def world(reporter, other_reporter, office, consumer, reform_a, reform_b, period
         OFF: office,
         C: consumer,
     }
-    return World(users, {"own": own, "other": other}, period)
+    qualified = {}
+    for variant, unit in (("own", unit_a), ("other", unit_b)):
+        reform = make_reform_for(unit, batch=batch, cities=0)
+        reform.scope = Scope.QUALIFIED_CITIES
+        reform.save()
+        qualified[variant] = reform
+    return World(users, {"own": own, "other": other}, period, qualified)
 
 
 @pytest.mark.parametrize(("operation", "role", "variant"), list(_cases()))
