@@ -255,3 +255,6 @@ class CityMembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         services.city_member_add(user=obj.user, city=obj.city, role=obj.role)
+
+
+from . import admin_applications  # noqa: E402,F401  (registers the applications' pages)

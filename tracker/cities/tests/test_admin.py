@@ -99,3 +99,53 @@ def test_the_office_sees_the_lead_line_column(client, city_reporter, reporter, o
 
     assert "牵头单位" in page
     assert target_a.reform.code in page
+
+
+APPLY = "/admin/cities/cityapplication/add/"
+
+
+@pytest.fixture
+def qualified(reform_a):
+    from reforms.choices import Scope
+
+    reform_a.scope = Scope.QUALIFIED_CITIES
+    reform_a.save()
+    return reform_a
+
+
+def test_a_city_applies_in_the_admin_and_the_office_rejects_with_a_reason(client, qualified, office):
+    from tracker.tests.factories import new_city
+
+    from ..models import CityApplication
+    from .factories import make_city_user
+
+    city = new_city()
+    applicant = make_city_user(city, username="applicant")
+    client.force_login(applicant)
+    response = client.post(
+        APPLY,
+        {
+            "reform": qualified.pk,
+            "city": city.pk,
+            "conditions_met": "已具备",
+            "reason": "需要",
+            "evidence_file": samples.upload("证明.pdf", samples.pdf()),
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else None
+    application = CityApplication.objects.get()
+    assert application.evidence.count() == 1
+
+    client.force_login(office)
+    url = f"/admin/cities/cityapplication/{application.pk}/change/"
+    steps = {"steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0"}
+    refused = client.post(url, {**steps, "decision": "reject", "comment": ""})
+    assert refused.status_code == 200
+    assert "请说明" in refused.content.decode()
+    assert client.post(url, {**steps, "decision": "reject", "comment": "名额已满"}).status_code == 302
+    application.refresh_from_db()
+    assert application.state == "rejected"
+
+    other = make_city_user(new_city(), username="other_city")
+    client.force_login(other)
+    assert client.get(url).status_code == 404
