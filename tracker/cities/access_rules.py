@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reforms.choices import ResponsibilityRole
-from reforms.models import Responsibility
+from reforms.models import Responsibility, RolloutTarget
 from units.roles import is_consumer, is_office, unit_ids_of
 
 # Group names are data the office sees in the admin, so they are Chinese; code refers to this constant only.
@@ -91,9 +91,24 @@ def target_scope(user, action: str = "view") -> Q | None:
 
 def targets_for(user, action: str = "view"):
     """RolloutTarget rows `user` sees in this app (the reforms app has no restrict() of its own yet)."""
-    from reforms.models import RolloutTarget
-
     if not user.is_authenticated:
         return RolloutTarget.objects.none()
     scope = target_scope(user, action)
     return RolloutTarget.objects.all() if scope is None else RolloutTarget.objects.filter(scope)
+
+
+def item_scope(user, action: str = "view") -> Q | None:
+    """The reforms that concern `user` here: all for the office and consumers; for city staff those that target
+    their cities and every 有条件的市 or 待核实 item (which they may apply for, or watch until the scope is known);
+    for unit staff their units' reforms."""
+    from reforms.choices import Scope
+
+    if is_office(user) or is_consumer(user):
+        return None
+    # Subqueries, not joins: a reform targeting two of the user's cities must come once.
+    targeted = RolloutTarget.objects.filter(city_id__in=city_ids_of(user)).values("reform_id")
+    mine = Responsibility.objects.filter(unit_id__in=unit_ids_of(user)).values("reform_id")
+    scope = Q(pk__in=targeted) | Q(pk__in=mine)
+    if city_ids_of(user):
+        scope |= Q(scope__in=[Scope.QUALIFIED_CITIES, Scope.UNVERIFIED])
+    return scope

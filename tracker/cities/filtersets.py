@@ -1,7 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from reforms.models import RolloutTarget
+from reforms.choices import Scope
+from reforms.models import Reform, RolloutTarget
 
 from .choices import ApplicationState, SubmissionState
 from .models import CityApplication, CitySubmission
@@ -44,3 +45,13 @@ class CityApplicationFilterSet(django_filters.FilterSet):
     class Meta:
         model = CityApplication
         fields = ["state", "city_id", "city", "reform_id", "reform"]
+
+
+class CityItemFilterSet(django_filters.FilterSet):
+    scope = django_filters.MultipleChoiceFilter(choices=Scope.choices, label=_("promotion scope"))
+    batch_id = django_filters.NumberFilter(field_name="batch_id", label=_("batch (ID)"))
+    batch = django_filters.CharFilter(field_name="batch__code", label=_("batch (code)"))
+
+    class Meta:
+        model = Reform
+        fields = ["scope", "batch_id", "batch"]

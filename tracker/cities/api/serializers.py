@@ -7,8 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reforms.choices import TargetStatus
-from reforms.models import RolloutTarget
+from reforms.choices import Scope, TargetStatus
+from reforms.models import Reform, RolloutTarget
 from tracker.api.serializers import (
     BriefCitySerializer,
     BriefPeriodSerializer,
@@ -187,3 +187,21 @@ class CitySubmissionCreateSerializer(CitySubmissionUpdateSerializer):
         for name in ("status", "work_done", "problems"):
             fields[name].required = False
         return fields
+
+
+class CityItemSerializer(serializers.ModelSerializer):
+    """A reform as a city sees it: whether its city is a target, and whether it may apply for it."""
+
+    scope_display = ChoiceLabelField(source="scope", choices=Scope.choices)
+    is_target = serializers.BooleanField(read_only=True, help_text=_("One of your cities is a target of this item."))
+    open_to_applications = serializers.SerializerMethodField(
+        help_text=_("An item for qualified cities: a city not yet a target may apply.")
+    )
+
+    class Meta:
+        model = Reform
+        fields = ["id", "code", "title", "scope", "scope_display", "deadline", "is_target", "open_to_applications"]
+        read_only_fields = fields
+
+    def get_open_to_applications(self, reform: Reform) -> bool:
+        return reform.scope == Scope.QUALIFIED_CITIES

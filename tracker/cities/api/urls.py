@@ -5,6 +5,7 @@ from . import application_views, views
 app_name = "cities-api"
 
 router = DefaultRouter()
+router.register("items", views.CityItemViewSet, basename="item")
 router.register("targets", views.RolloutTargetViewSet, basename="target")
 router.register("submissions", views.CitySubmissionViewSet, basename="submission")
 # Nested under its owner; the regex prefix keeps one router per app (as tracker's attachments).

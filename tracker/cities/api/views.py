@@ -1,6 +1,6 @@
 """Thin viewsets: scope from restrict(user, action) and access_rules, writes through tracker.cities.services."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from core.schema import error_response
-from reforms.models import RolloutTarget
+from reforms.models import Reform, RolloutTarget
 from tracker.api.errors import etag, requested_version
 from tracker.api.permissions import ScopedModelPermissions
 from tracker.api.serializers import AttachmentUploadSerializer, ReturnSerializer, ReviewSerializer
@@ -23,8 +23,8 @@ from tracker.uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from units.api.views import Pagination, ordering_schema
 
 from .. import services
-from ..access_rules import targets_for
-from ..filtersets import CitySubmissionFilterSet, RolloutTargetFilterSet
+from ..access_rules import city_ids_of, item_scope, targets_for
+from ..filtersets import CityItemFilterSet, CitySubmissionFilterSet, RolloutTargetFilterSet
 from ..models import (
     CityEvidence,
     CitySubmission,
@@ -37,6 +37,7 @@ from .application_serializers import (
 )
 from .serializers import (
     CityEvidenceSerializer,
+    CityItemSerializer,
     CitySubmissionCreateSerializer,
     CitySubmissionDetailSerializer,
     CitySubmissionRevisionSerializer,
@@ -86,6 +87,22 @@ class RolloutTargetViewSet(
         target = services.rollout_target_assign(user=request.user, **serializer.validated_data)
         target = self.get_queryset().get(pk=target.pk)
         return Response(RolloutTargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+
+@ordering_schema("position", "code")
+class CityItemViewSet(TrackerViewMixin, mixins.ListModelMixin, GenericViewSet):
+    """The items that concern the user's cities: those targeting them, and the 有条件的市 (and 待核实) items."""
+
+    serializer_class = CityItemSerializer
+    filterset_class = CityItemFilterSet
+    pagination_class = Pagination
+    ordering_fields = ["position", "code"]
+
+    def get_queryset(self):
+        scope = item_scope(self.request.user)
+        items = Reform.objects.all() if scope is None else Reform.objects.filter(scope)
+        mine = RolloutTarget.objects.filter(reform=OuterRef("pk"), city_id__in=city_ids_of(self.request.user))
+        return items.annotate(is_target=Exists(mine)).order_by("batch_id", "position", "id")
 
 
 IF_MATCH = OpenApiParameter(

@@ -171,3 +171,30 @@ def test_the_evidence_list_costs_the_same_queries_for_1_and_10_files(
 
     # 1 is_office, 2 city ids, 3 unit ids, 4 the submission in scope, 5 COUNT, 6 files with their uploader.
     assert _count(client_for, city_reporter, f"{S}{submission.pk}/evidence/") == 6
+
+
+def test_a_city_sees_the_items_that_concern_it(client_for, city_reporter, reform_a, reform_b, unit_b, batch):
+    from reforms.choices import Scope
+
+    qualified = make_reform_for(unit_b, batch=batch, cities=0)
+    qualified.scope = Scope.QUALIFIED_CITIES
+    qualified.save()
+
+    rows = client_for(city_reporter).get("/api/cities/items/").data["results"]
+
+    # reform_a (全省) targets the city; reform_b (全省, other cities) does not concern it; the 有条件的市 item is open.
+    assert {(r["id"], r["is_target"], r["open_to_applications"]) for r in rows} == {
+        (reform_a.pk, True, False),
+        (qualified.pk, False, True),
+    }
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_the_item_list_costs_the_same_queries_for_1_and_30_rows(client_for, unit_a, batch, rows):
+    city = new_city()
+    city_user = make_city_user(city)
+    for _ in range(rows):
+        RolloutTargetFactory(reform=make_reform_for(unit_a, batch=batch, cities=0), city=city)
+
+    # 1 is_office, 2 is_consumer, 3 city ids, 4 unit ids, 5 COUNT, 6 the reforms with is_target.
+    assert _count(client_for, city_user, "/api/cities/items/") == 6

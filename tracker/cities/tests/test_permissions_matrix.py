@@ -158,6 +158,7 @@ SUBMITTED, DRAFT = "submitted", "draft"
 BODY = {"status": "in_progress", "work_done": "推进", "problems": ""}
 
 MATRIX = {
+    ("GET", "/api/cities/items/"): (LISTS, plain("/api/cities/items/")),
     ("GET", "/api/cities/targets/"): (LISTS, plain("/api/cities/targets/")),
     ("POST", "/api/cities/targets/"): (ASSIGN, assign_request),
     ("GET", f"{AP}/"): (LISTS, plain(f"{AP}/")),
