@@ -118,8 +118,7 @@ class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         scoped = CitySubmission.objects.restrict(request.user)
         return with_lead_line(scoped).select_related("target__reform", "target__city", "period")
 
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and bool(city_ids_of(request.user))
+    # Only city staff hold the add permission (tracker.cities.apps); no query here, the admin's menu asks it per page.
 
     def get_inline_instances(self, request, obj=None):
         # History and stored files belong to an existing submission; the add page has neither.

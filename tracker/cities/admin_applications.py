@@ -79,8 +79,7 @@ class CityApplicationAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return CityApplication.objects.restrict(request.user).select_related("reform", "city")
 
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and bool(city_ids_of(request.user))
+    # Only city staff hold the add permission (tracker.cities.apps); no query here, the admin's menu asks it per page.
 
     def has_change_permission(self, request, obj=None) -> bool:
         if not super().has_change_permission(request, obj):

@@ -17,14 +17,15 @@ class CitiesConfig(AppConfig):
         applications = ["cityapplication", "cityapplicationstep"]
         # ready() runs before migrate's post_migrate signal, where units syncs the groups from this registry (a new
         # name there creates the group). Row scope comes from each QuerySet's restrict().
+        # The office reads everything, confirms/returns submissions and decides on applications ("change"), and
+        # manages city memberships; it never files a city's content, so it holds no "add" on what cities write.
         roles_register_permissions(
             OFFICE_GROUP,
             [
-                *(f"cities.{a}_{m}" for m in [*models, *applications] for a in ("add", "change", "delete", "view")),
-                "units.add_citymembership",
-                "units.change_citymembership",
-                "units.delete_citymembership",
-                "units.view_citymembership",
+                *(f"cities.view_{m}" for m in [*models, *applications]),
+                "cities.change_citysubmission",
+                "cities.change_cityapplication",
+                *(f"units.{a}_citymembership" for a in ("add", "change", "delete", "view")),
             ],
         )
         # City staff write their submissions, evidence and applications; the rest they read.
