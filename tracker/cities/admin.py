@@ -66,10 +66,9 @@ def can_edit(user, obj: CitySubmission) -> bool:
     return obj.state in EDITABLE_STATES and is_city_member(user, obj.target.city_id)
 
 
-class TransitionInline(admin.TabularInline):
-    model = CitySubmissionTransition
-    fields = ["from_state", "to_state", "actor", "at", "comment"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """History and stored files: shown with their owner, never added or changed here (the services write them)."""
+
     extra = 0
     can_delete = False
 
@@ -80,19 +79,17 @@ class TransitionInline(admin.TabularInline):
         return False
 
 
-class EvidenceInline(admin.TabularInline):
+class TransitionInline(ReadOnlyInline):
+    model = CitySubmissionTransition
+    fields = ["from_state", "to_state", "actor", "at", "comment"]
+    readonly_fields = fields
+
+
+class EvidenceInline(ReadOnlyInline):
     model = CityEvidence
     fk_name = "submission"
     fields = ["download", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("file"))
     def download(self, evidence: CityEvidence) -> str:
@@ -103,8 +100,59 @@ class EvidenceInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, evidence.original_name)
 
 
+class ServiceSaveMixin:
+    """A ModelAdmin whose save_related() writes through the services and raises Rejected on a refusal: the
+    changeform's transaction rolls back, files already stored are removed, and the same POST is validated again
+    with the refusal on the form (the form class has a `rejected` list its clean() adds)."""
+
+    def get_inline_instances(self, request, obj=None):
+        # History and stored files belong to an existing row; the add page has neither.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        rejected = getattr(request, "_cities_rejected", None)
+        if rejected is not None:
+            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        request._cities_stored = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Rejected as rejected:
+            self._discard(request)
+            # Second pass, nothing written: the same POST validated again with the refusal on the form.
+            request._cities_rejected = rejected.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BaseException:
+            self._discard(request)
+            raise
+
+    @staticmethod
+    def _discard(request) -> None:
+        # The rows were rolled back; the stored files must go too (storage is not transactional).
+        for storage, name in request._cities_stored:
+            storage.delete(name)
+        request._cities_stored = []
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # save_related() writes through the services
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are read-only and never saved by their formsets: the form's own changes are the message.
+        return construct_change_message(form, [], add)
+
+    @staticmethod
+    def saved(form, obj) -> None:
+        """Point the form's instance (which Django logs, messages and redirects with) at the row the service wrote."""
+        form.instance.pk = obj.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+
+
 @admin.register(CitySubmission)
-class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+class CitySubmissionAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdmin):
     form = CitySubmissionForm
     # Not a model form field (the model's version is not editable): the form's hidden field of that name carries it.
     exclude = ["version"]
@@ -157,36 +205,6 @@ class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_cities_rejected", None)
-        if rejected is not None:
-            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
-        return form
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request._cities_stored = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Rejected as rejected:
-            self._discard(request)
-            # Second pass, nothing written: the same POST validated again with the refusal on the form.
-            request._cities_rejected = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self._discard(request)
-            raise
-
-    @staticmethod
-    def _discard(request) -> None:
-        # The rows were rolled back; the stored files must go too (storage is not transactional).
-        for storage, name in request._cities_stored:
-            storage.delete(name)
-        request._cities_stored = []
-
-    def save_model(self, request, obj, form, change) -> None:
-        pass  # save_related() writes through the services
-
     def save_related(self, request, form, formsets, change) -> None:
         user, data = request.user, form.cleaned_data
         fields = {name: data[name] for name in services.SUBMISSION_FIELDS if name in data}
@@ -216,13 +234,7 @@ class CitySubmissionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
                 submission = services.city_submission_submit(submission=submission, user=user)
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
-        form.instance.pk = submission.pk
-        form.instance.refresh_from_db()
-        form.instance._state.adding = False
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The inlines are read-only and never saved by their formsets: the form's own changes are the message.
-        return construct_change_message(form, [], add)
+        self.saved(form, submission)
 
     @admin.display(description=_("reform"), ordering="target__reform__code")
     def reform_code(self, obj: CitySubmission) -> str:

@@ -4,19 +4,19 @@ Scope from CityApplication.objects.restrict(); another city's application answer
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from reforms.choices import Scope
 from reforms.models import Reform
-from tracker.admin.reports import Rejected, form_errors
+from tracker.admin.reports import Rejected
 from tracker.exceptions import ReportError
 from units.admin import OutOfScopeIs404Mixin
 from units.roles import is_office
 
 from . import services
 from .access_rules import city_ids_of, is_lead_member
+from .admin import ReadOnlyInline, ServiceSaveMixin
 from .choices import OPEN_APPLICATION_STATES, ApplicationState, LeadOpinion
 from .models import CityApplication, CityApplicationStep
 
@@ -45,18 +45,10 @@ class CityApplicationForm(forms.ModelForm):
         return cleaned
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyInline):
     model = CityApplicationStep
     fields = ["kind", "actor", "at", "comment"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def may_opine(user, obj) -> bool:
@@ -68,7 +60,7 @@ def may_decide(user, obj) -> bool:
 
 
 @admin.register(CityApplication)
-class CityApplicationAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+class CityApplicationAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdmin):
     form = CityApplicationForm
     list_display = ["reform", "city", "state", "lead_opinion", "created_at"]
     list_filter = ["state", "lead_opinion"]
@@ -88,9 +80,6 @@ class CityApplicationAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def get_inline_instances(self, request, obj=None):
-        return super().get_inline_instances(request, obj) if obj is not None else []
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -122,26 +111,6 @@ class CityApplicationAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         if db_field.name == "city":
             kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=city_ids_of(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_cities_rejected", None)
-        if rejected is not None:
-            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
-        return form
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request._cities_stored = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Rejected as rejected:
-            for storage, name in request._cities_stored:
-                storage.delete(name)
-            request._cities_rejected = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request, obj, form, change) -> None:
-        pass  # save_related() writes through the services
 
     def save_related(self, request, form, formsets, change) -> None:
         user, data = request.user, form.cleaned_data
@@ -176,9 +145,4 @@ class CityApplicationAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
                 )
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
-        form.instance.pk = application.pk
-        form.instance.refresh_from_db()
-        form.instance._state.adding = False
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        return construct_change_message(form, [], add)
+        self.saved(form, application)

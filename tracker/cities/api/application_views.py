@@ -4,8 +4,6 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -27,7 +25,7 @@ from .application_serializers import (
     RejectSerializer,
 )
 from .serializers import CityEvidenceSerializer
-from .views import PERMISSIONS, STATE_CONFLICT, StepPermissions, file_response, refuse_oversized
+from .views import STATE_CONFLICT, EvidenceViewSetBase, StepPermissions
 
 
 @ordering_schema("created_at", "updated_at", "id")
@@ -117,43 +115,10 @@ APPLICATION_ID = OpenApiParameter("application_id", OpenApiTypes.INT, OpenApiPar
         parameters=[APPLICATION_ID], responses={(200, mime): OpenApiTypes.BINARY for mime in ACCEPTED_MIME_TYPES}
     ),
 )
-class ApplicationEvidenceViewSet(
-    TrackerViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, GenericViewSet
-):
+class ApplicationEvidenceViewSet(EvidenceViewSetBase):
     """Evidence of one application, at applications/{application_id}/evidence/ (kept with it: no delete)."""
 
-    permission_classes = PERMISSIONS
-    serializer_class = CityEvidenceSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    pagination_class = Pagination
-    queryset = CityEvidence.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
-    write_throttle_scope = "tracker-uploads"
+    owner_model, owner_kwarg, owner_field = CityApplication, "application_id", "application"
 
-    def get_owner(self) -> CityApplication:
-        if not hasattr(self, "_owner"):
-            owners = CityApplication.objects.restrict(self.request.user)
-            self._owner = get_object_or_404(owners, pk=self.kwargs["application_id"])
-        return self._owner
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CityEvidence.objects.none()
-        return CityEvidence.objects.filter(application=self.get_owner()).select_related("uploaded_by").order_by("id")
-
-    def create(self, request, *args, **kwargs):
-        refuse_oversized(request)
-        owner = self.get_owner()
-        serializer = AttachmentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        evidence = services.city_application_evidence_add(
-            application=owner, user=request.user, file=serializer.validated_data["file"]
-        )
-        evidence = self.get_queryset().get(pk=evidence.pk)
-        return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=force or self.action == "download")
-
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None, **kwargs):
-        return file_response(self.get_object())
+    def add_evidence(self, owner, file) -> CityEvidence:
+        return services.city_application_evidence_add(application=owner, user=self.request.user, file=file)

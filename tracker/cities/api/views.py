@@ -239,6 +239,55 @@ class CitySubmissionViewSet(
 SUBMISSION_ID = OpenApiParameter("submission_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
+class EvidenceViewSetBase(
+    TrackerViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, GenericViewSet
+):
+    """Evidence files nested under their owner (a submission or an application), which must be in the user's
+    scope (else 404). Subclasses name the owner's model, URL keyword and field, and the service that adds a file."""
+
+    owner_model = None
+    owner_kwarg = ""
+    owner_field = ""
+    permission_classes = PERMISSIONS
+    serializer_class = CityEvidenceSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    pagination_class = Pagination
+    queryset = CityEvidence.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
+    write_throttle_scope = "tracker-uploads"
+
+    def add_evidence(self, owner, file) -> CityEvidence:
+        raise NotImplementedError
+
+    def get_owner(self):
+        if not hasattr(self, "_owner"):
+            owners = self.owner_model.objects.restrict(self.request.user, "view")
+            self._owner = get_object_or_404(owners, pk=self.kwargs[self.owner_kwarg])
+        return self._owner
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CityEvidence.objects.none()
+        rows = CityEvidence.objects.filter(**{self.owner_field: self.get_owner()})
+        return rows.select_related("uploaded_by").order_by("id")
+
+    def create(self, request, *args, **kwargs):
+        refuse_oversized(request)
+        owner = self.get_owner()
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = self.add_evidence(owner, serializer.validated_data["file"])
+        evidence = self.get_queryset().get(pk=evidence.pk)
+        return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers with the file whatever the client accepts; errors still come as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None, **kwargs):
+        return file_response(self.get_object())
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[SUBMISSION_ID]),
     retrieve=extend_schema(parameters=[SUBMISSION_ID]),
@@ -252,56 +301,17 @@ SUBMISSION_ID = OpenApiParameter("submission_id", OpenApiTypes.INT, OpenApiParam
         parameters=[SUBMISSION_ID], responses={(200, mime): OpenApiTypes.BINARY for mime in ACCEPTED_MIME_TYPES}
     ),
 )
-class SubmissionEvidenceViewSet(
-    TrackerViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    GenericViewSet,
-):
-    """Evidence of one city submission, at submissions/{submission_id}/evidence/."""
+class SubmissionEvidenceViewSet(mixins.DestroyModelMixin, EvidenceViewSetBase):
+    """Evidence of one city submission, at submissions/{submission_id}/evidence/ (removable while editable)."""
 
-    permission_classes = PERMISSIONS
-    serializer_class = CityEvidenceSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    pagination_class = Pagination
-    queryset = CityEvidence.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
-    write_throttle_scope = "tracker-uploads"
+    owner_model, owner_kwarg, owner_field = CitySubmission, "submission_id", "submission"
 
-    def get_owner(self) -> CitySubmission:
-        if not hasattr(self, "_owner"):
-            owners = CitySubmission.objects.restrict(self.request.user, "view").select_related("target")
-            self._owner = get_object_or_404(owners, pk=self.kwargs["submission_id"])
-        return self._owner
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CityEvidence.objects.none()
-        return CityEvidence.objects.filter(submission=self.get_owner()).select_related("uploaded_by").order_by("id")
-
-    def create(self, request, *args, **kwargs):
-        refuse_oversized(request)
-        owner = self.get_owner()
-        serializer = AttachmentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        evidence = services.city_evidence_add(
-            submission=owner, user=request.user, file=serializer.validated_data["file"]
-        )
-        evidence = self.get_queryset().get(pk=evidence.pk)
-        return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
+    def add_evidence(self, owner, file) -> CityEvidence:
+        return services.city_evidence_add(submission=owner, user=self.request.user, file=file)
 
     def perform_destroy(self, instance: CityEvidence) -> None:
         instance.submission = self.get_owner()
         services.city_evidence_delete(evidence=instance, user=self.request.user)
-
-    def perform_content_negotiation(self, request, force=False):
-        # A download answers with the file whatever the client accepts; errors still come as JSON.
-        return super().perform_content_negotiation(request, force=force or self.action == "download")
-
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None, **kwargs):
-        return file_response(self.get_object())
 
 
 def refuse_oversized(request) -> None:
