@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/units/", include("units.api.urls")),
     path("api/reforms/", include("reforms.api.urls")),
     path("api/tracker/stats/", include("tracker.stats.api.urls")),
+    path("api/cities/", include("tracker.cities.api.urls")),
     path("api/tracker/", include("tracker.api.urls")),
     path("api/contributions/", include("tracker.contributions.api.urls")),
     path("dashboard/", include("tracker.stats.urls")),

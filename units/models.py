@@ -129,3 +129,23 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class CityMembership(models.Model):
+    """A user's place in a city government: city staff file their city's progress on its rollout targets and apply
+    for 有条件的市 items (issue 12). The same roles as unit memberships; the scope is the city, never another city."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="city_memberships"
+    )
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.REPORTER)
+
+    class Meta:
+        ordering = ["city__code", "user__username"]
+        verbose_name = _("city membership")
+        verbose_name_plural = _("city memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "city"], name="units_citymembership_unique_user_city")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.city} ({self.get_role_display()})"

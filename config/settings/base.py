@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "tracker.stats",
     # Issue 12: co-units feed the lead unit's report.
     "tracker.contributions",
+    # Issue 12: cities as participants (submissions, applications).
+    "tracker.cities",
     # The audit trail: PostgreSQL triggers (django-pgtrigger) copy every write into event tables (django-pghistory).
     "pgtrigger",
     "pghistory",
@@ -217,6 +219,10 @@ SPECTACULAR_SETTINGS = {
         "ResponsibilityRoleEnum": "reforms.choices.ResponsibilityRole",
         "TargetStatusEnum": "reforms.choices.TargetStatus",
         "ReportStateEnum": "tracker.choices.ReportState",
+        "CitySubmissionStateEnum": "tracker.cities.choices.SubmissionState",
+        "CityStatusEnum": "tracker.cities.choices.CITY_STATUS_CHOICES",
+        "CityApplicationStateEnum": "tracker.cities.choices.ApplicationState",
+        "LeadOpinionEnum": "tracker.cities.choices.LeadOpinion",
     },
 }
 

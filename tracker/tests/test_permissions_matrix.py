@@ -334,8 +334,12 @@ def schema_operations() -> set[tuple[str, str]]:
     }
 
 
+# Apps on top of tracker keep their own matrix beside their code (its test checks their operations are covered).
+OWN_MATRICES = ("/api/cities/",)
+
+
 def test_every_schema_operation_has_rows_in_the_matrix():
-    operations = schema_operations()
+    operations = {op for op in schema_operations() if not op[1].startswith(OWN_MATRICES)}
 
     missing = sorted(operations - set(MATRIX))
     stale = sorted(set(MATRIX) - operations)

@@ -1,0 +1,271 @@
+"""Admin pages of the cities app, in Chinese like the rest: city staff file and submit their submissions (with
+evidence files), the lead unit or the office confirms or returns them on the same page; the office sees where a
+confirmed claim and the lead unit's report line differ (a column and a filter).
+
+Scope: every queryset starts from restrict(user); another city's submission answers 404 (OutOfScopeIs404Mixin).
+Writes: save_related() calls the services; a refusal rolls the transaction back and the page is shown again with
+the refusal on the form (tracker.admin.reports.Rejected), nothing stored, nothing typed lost.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import construct_change_message
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from reforms.choices import TargetStatus
+from tracker.admin.reports import Rejected, form_errors
+from tracker.exceptions import ReportError
+from units.admin import OutOfScopeIs404Mixin
+from units.models import CityMembership
+from units.roles import is_office
+
+from . import services
+from .access_rules import city_ids_of, is_city_member, is_lead_member, targets_for
+from .choices import EDITABLE_STATES, SubmissionState
+from .models import CityEvidence, CitySubmission, CitySubmissionTransition
+from .selectors import with_lead_line
+
+
+class CitySubmissionForm(forms.ModelForm):
+    # The version the page was loaded at: a save against a newer one is refused (412 in the API).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    evidence_file = forms.FileField(label=_("Add an evidence file"), required=False)
+    submit_now = forms.BooleanField(label=_("Submit after saving"), required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        choices=[("", "---------"), ("confirm", _("Confirm")), ("return", _("Return to the city"))],
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    rejected: list = []
+
+    class Meta:
+        model = CitySubmission
+        fields = ["target", "period", "status", "work_done", "problems"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "version" in self.fields:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, messages in self.rejected:
+            self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+def can_review(user, obj: CitySubmission) -> bool:
+    return obj.state == SubmissionState.SUBMITTED and (is_office(user) or is_lead_member(user, obj.target.reform_id))
+
+
+def can_edit(user, obj: CitySubmission) -> bool:
+    return obj.state in EDITABLE_STATES and is_city_member(user, obj.target.city_id)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History and stored files: shown with their owner, never added or changed here (the services write them)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TransitionInline(ReadOnlyInline):
+    model = CitySubmissionTransition
+    fields = ["from_state", "to_state", "actor", "at", "comment"]
+    readonly_fields = fields
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = CityEvidence
+    fk_name = "submission"
+    fields = ["download", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, evidence: CityEvidence) -> str:
+        url = reverse(
+            "cities-api:submission-evidence-download",
+            kwargs={"submission_id": evidence.submission_id, "pk": evidence.pk},
+        )
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
+
+
+class ServiceSaveMixin:
+    """A ModelAdmin whose save_related() writes through the services and raises Rejected on a refusal: the
+    changeform's transaction rolls back, files already stored are removed, and the same POST is validated again
+    with the refusal on the form (the form class has a `rejected` list its clean() adds)."""
+
+    def get_inline_instances(self, request, obj=None):
+        # History and stored files belong to an existing row; the add page has neither.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        rejected = getattr(request, "_cities_rejected", None)
+        if rejected is not None:
+            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        request._cities_stored = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Rejected as rejected:
+            self._discard(request)
+            # Second pass, nothing written: the same POST validated again with the refusal on the form.
+            request._cities_rejected = rejected.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BaseException:
+            self._discard(request)
+            raise
+
+    @staticmethod
+    def _discard(request) -> None:
+        # The rows were rolled back; the stored files must go too (storage is not transactional).
+        for storage, name in request._cities_stored:
+            storage.delete(name)
+        request._cities_stored = []
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # save_related() writes through the services
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are read-only and never saved by their formsets: the form's own changes are the message.
+        return construct_change_message(form, [], add)
+
+    @staticmethod
+    def saved(form, obj) -> None:
+        """Point the form's instance (which Django logs, messages and redirects with) at the row the service wrote."""
+        form.instance.pk = obj.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+
+
+@admin.register(CitySubmission)
+class CitySubmissionAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdmin):
+    form = CitySubmissionForm
+    # Not a model form field (the model's version is not editable): the form's hidden field of that name carries it.
+    exclude = ["version"]
+    list_display = ["reform_code", "city", "period", "state", "status", "lead_line", "differs"]
+    list_filter = ["state", "status", ("period", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["target__reform", "target__city", "period"]
+    search_fields = ["target__reform__code", "target__reform__title", "target__city__name"]
+    inlines = [EvidenceInline, TransitionInline]
+
+    def get_queryset(self, request):
+        scoped = CitySubmission.objects.restrict(request.user)
+        return with_lead_line(scoped).select_related("target__reform", "target__city", "period")
+
+    # Only city staff hold the add permission (tracker.cities.apps); no query here, the admin's menu asks it per page.
+
+    def get_inline_instances(self, request, obj=None):
+        # History and stored files belong to an existing submission; the add page has neither.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_edit(request.user, obj) or can_review(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of what a city said; a draft is simply left or edited
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["target", "period", "status", "work_done", "problems", "evidence_file", "submit_now"]
+        shown = ["target", "period", "state", "status", "work_done", "problems", "review_comment"]
+        if can_edit(request.user, obj):
+            return [*shown, "evidence_file", "submit_now", "version"]
+        if can_review(request.user, obj):
+            return [*shown, "lead_line", "decision", "comment", "version"]
+        return [*shown, "lead_line"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fixed = ["target", "period", "state", "review_comment", "lead_line"]
+        if can_edit(request.user, obj):
+            return fixed
+        return [*fixed, "status", "work_done", "problems"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "target":
+            kwargs["queryset"] = (
+                targets_for(request.user).filter(city_id__in=city_ids_of(request.user)).select_related("reform", "city")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        user, data = request.user, form.cleaned_data
+        fields = {name: data[name] for name in services.SUBMISSION_FIELDS if name in data}
+        try:
+            submission = form.instance
+            if not change:
+                submission = services.city_submission_create(
+                    user=user, target=data["target"], period=data["period"], data=fields
+                )
+            elif can_edit(user, submission):
+                submission = services.city_submission_update(
+                    submission=submission, user=user, version=data.get("version") or 0, data=fields
+                )
+            elif data.get("decision"):
+                review = (
+                    services.city_submission_confirm
+                    if data["decision"] == "confirm"
+                    else services.city_submission_return
+                )
+                submission = review(
+                    submission=submission, user=user, comment=data.get("comment", ""), version=data.get("version")
+                )
+            if data.get("evidence_file"):
+                evidence = services.city_evidence_add(submission=submission, user=user, file=data["evidence_file"])
+                request._cities_stored.append((evidence.file.storage, evidence.file.name))
+            if data.get("submit_now"):
+                submission = services.city_submission_submit(submission=submission, user=user)
+        except (ValidationError, ReportError) as error:
+            raise Rejected(error) from error
+        self.saved(form, submission)
+
+    @admin.display(description=_("reform"), ordering="target__reform__code")
+    def reform_code(self, obj: CitySubmission) -> str:
+        return f"{obj.target.reform.code} {obj.target.reform.title}"
+
+    @admin.display(description=_("city"), ordering="target__city__code")
+    def city(self, obj: CitySubmission) -> str:
+        return obj.target.city.name
+
+    @admin.display(description=_("lead unit's line"))
+    def lead_line(self, obj: CitySubmission) -> str:
+        status = getattr(obj, "lead_line_status", None)
+        return TargetStatus(status).label if status else "—"
+
+    @admin.display(description=_("differs from the lead unit's line"), boolean=True)
+    def differs(self, obj: CitySubmission) -> bool:
+        return bool(getattr(obj, "differs_from_lead", False))
+
+
+@admin.register(CityMembership)
+class CityMembershipAdmin(admin.ModelAdmin):
+    """The office puts people into cities; the service also gives them the city staff group."""
+
+    list_display = ["user", "city", "role"]
+    list_select_related = ["user", "city"]
+    list_filter = [("city", admin.RelatedOnlyFieldListFilter), "role"]
+    search_fields = ["user__username", "city__name"]
+    raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.city_member_add(user=obj.user, city=obj.city, role=obj.role)
+
+
+from . import admin_applications  # noqa: E402,F401  (registers the applications' pages)

@@ -1,0 +1,151 @@
+"""The admin pages: a city files, attaches and submits in one save; the lead unit confirms on the same page;
+another city's submission answers 404; a refused save shows the page again with the refusal and stores nothing."""
+
+import pytest
+
+from reforms.choices import TargetStatus
+from tracker.tests import samples
+
+from ..models import CityEvidence, CitySubmission
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/cities/citysubmission/add/"
+
+
+def change_url(submission) -> str:
+    return f"/admin/cities/citysubmission/{submission.pk}/change/"
+
+
+def inline_management(**extra) -> dict:
+    data = {}
+    for prefix in ("evidence", "transitions"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(extra)
+    return data
+
+
+def test_a_city_files_attaches_and_submits_in_one_save(client, city_reporter, target_a, period):
+    client.force_login(city_reporter)
+    assert client.get(ADD).status_code == 200
+
+    response = client.post(
+        ADD,
+        {
+            "target": target_a.pk,
+            "period": period.pk,
+            "status": TargetStatus.IN_PROGRESS,
+            "work_done": "已出台实施细则",
+            "problems": "",
+            "evidence_file": samples.upload("细则.pdf", samples.pdf()),
+            "submit_now": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else None
+    submission = CitySubmission.objects.get()
+    assert submission.state == "submitted"
+    assert submission.revisions.get().data["evidence"][0]["name"] == "细则.pdf"
+
+
+def test_a_refused_file_shows_the_page_again_and_stores_nothing(client, city_reporter, target_a, period):
+    client.force_login(city_reporter)
+
+    response = client.post(
+        ADD,
+        {
+            "target": target_a.pk,
+            "period": period.pk,
+            "status": TargetStatus.IN_PROGRESS,
+            "work_done": "已出台实施细则",
+            "problems": "",
+            "evidence_file": samples.upload("细则.pdf", samples.exe()),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "不接受" in response.content.decode() or "not accepted" in response.content.decode()
+    assert not CitySubmission.objects.exists()
+    assert not CityEvidence.objects.exists()
+
+
+def test_another_citys_submission_answers_404(client, city_reporter, other_city_reporter, target_a, make_submission):
+    submission = make_submission(city_reporter, target_a)
+    client.force_login(other_city_reporter)
+
+    assert client.get(change_url(submission)).status_code == 404
+    assert submission.target.reform.code not in client.get("/admin/cities/citysubmission/").content.decode()
+
+
+def test_the_lead_unit_confirms_on_the_change_page(client, city_reporter, reporter, target_a, make_submission):
+    submission = make_submission(city_reporter, target_a, "submitted")
+    client.force_login(reporter)
+
+    response = client.post(
+        change_url(submission), inline_management(decision="confirm", comment="属实", version=submission.version)
+    )
+
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.state == "confirmed"
+    assert submission.reviewer == reporter
+
+
+def test_the_office_sees_the_lead_line_column(client, city_reporter, reporter, office, target_a, make_submission):
+    make_submission(city_reporter, target_a, "confirmed", reviewer=reporter)
+    client.force_login(office)
+
+    page = client.get("/admin/cities/citysubmission/").content.decode()
+
+    assert "牵头单位" in page
+    assert target_a.reform.code in page
+
+
+APPLY = "/admin/cities/cityapplication/add/"
+
+
+@pytest.fixture
+def qualified(reform_a):
+    from reforms.choices import Scope
+
+    reform_a.scope = Scope.QUALIFIED_CITIES
+    reform_a.save()
+    return reform_a
+
+
+def test_a_city_applies_in_the_admin_and_the_office_rejects_with_a_reason(client, qualified, office):
+    from tracker.tests.factories import new_city
+
+    from ..models import CityApplication
+    from .factories import make_city_user
+
+    city = new_city()
+    applicant = make_city_user(city, username="applicant")
+    client.force_login(applicant)
+    response = client.post(
+        APPLY,
+        {
+            "reform": qualified.pk,
+            "city": city.pk,
+            "conditions_met": "已具备",
+            "reason": "需要",
+            "evidence_file": samples.upload("证明.pdf", samples.pdf()),
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else None
+    application = CityApplication.objects.get()
+    assert application.evidence.count() == 1
+
+    client.force_login(office)
+    url = f"/admin/cities/cityapplication/{application.pk}/change/"
+    steps = {"steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0"}
+    refused = client.post(url, {**steps, "decision": "reject", "comment": ""})
+    assert refused.status_code == 200
+    assert "请说明" in refused.content.decode()
+    assert client.post(url, {**steps, "decision": "reject", "comment": "名额已满"}).status_code == 302
+    application.refresh_from_db()
+    assert application.state == "rejected"
+
+    other = make_city_user(new_city(), username="other_city")
+    client.force_login(other)
+    assert client.get(url).status_code == 404
