@@ -20,6 +20,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
+from tracker.cities.models import (
+    CityApplication,
+    CityApplicationStep,
+    CityEvidence,
+    CitySubmission,
+    CitySubmissionRevision,
+    CitySubmissionTransition,
+)
 from tracker.contributions.models import Contribution, ContributionAttachment
 from tracker.models import (
     Attachment,
@@ -39,7 +47,7 @@ from tracker.reminders.models import (
     UnitChannel,
 )
 from tracker.stats.models import StatusOverride
-from units.models import City, Membership, Unit
+from units.models import City, CityMembership, Membership, Unit
 
 # Fields never copied into the trail: secrets. A change to them alone leaves no event (the trigger compares the
 # tracked fields only); the admin's own "changed password" message stays in Django's LogEntry.
@@ -70,6 +78,14 @@ TRACKED_MODELS = [
     # Issue 12: what co-units fed the lead unit's report.
     Contribution,
     ContributionAttachment,
+    # Issue 12: what cities reported and applied for, and who belongs to a city.
+    CityMembership,
+    CitySubmission,
+    CitySubmissionRevision,
+    CitySubmissionTransition,
+    CityEvidence,
+    CityApplication,
+    CityApplicationStep,
     User,
     Group,
     # Who is in which group is who is the office: role changes are the writes an audit most needs.

@@ -13,9 +13,9 @@ Everything outside a scope answers 404.
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_consumer, is_office, unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Responsibility, RolloutTarget
-from units.roles import is_consumer, is_office, unit_ids_of
 
 # Group names are data the office sees in the admin, so they are Chinese; code refers to this constant only.
 CITY_STAFF_GROUP = "城市填报人员"

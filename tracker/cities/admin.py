@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_office
 from reforms.choices import TargetStatus
-from tracker.admin.reports import Rejected, form_errors
+from tracker.admin.forms import refusal_errors as form_errors
+from tracker.admin.reports import Rejected
 from tracker.exceptions import ReportError
 from units.admin import OutOfScopeIs404Mixin
 from units.models import CityMembership
-from units.roles import is_office
 
 from . import services
 from .access_rules import city_ids_of, is_city_member, is_lead_member, targets_for

@@ -7,12 +7,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_office
 from reforms.choices import Scope
 from reforms.models import Reform
 from tracker.admin.reports import Rejected
 from tracker.exceptions import ReportError
 from units.admin import OutOfScopeIs404Mixin
-from units.roles import is_office
 
 from . import services
 from .access_rules import city_ids_of, is_lead_member

@@ -8,10 +8,14 @@ class CitiesConfig(AppConfig):
     verbose_name = _("Cities as participants")
 
     def ready(self) -> None:
-        from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
-        from units.services import roles_register_permissions
+        from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP, register_group_permissions
+        from tracker.services.reports.drafting import city_line_source_register
 
         from .access_rules import CITY_STAFF_GROUP
+        from .services.prefill import confirmed_statuses
+
+        # A lead unit's new report starts its city lines from what the cities reported and the lead confirmed.
+        city_line_source_register(confirmed_statuses)
 
         models = ["citysubmission", "citysubmissionrevision", "citysubmissiontransition", "cityevidence"]
         applications = ["cityapplication", "cityapplicationstep"]
@@ -19,7 +23,7 @@ class CitiesConfig(AppConfig):
         # name there creates the group). Row scope comes from each QuerySet's restrict().
         # The office reads everything, confirms/returns submissions and decides on applications ("change"), and
         # manages city memberships; it never files a city's content, so it holds no "add" on what cities write.
-        roles_register_permissions(
+        register_group_permissions(
             OFFICE_GROUP,
             [
                 *(f"cities.view_{m}" for m in [*models, *applications]),
@@ -29,7 +33,7 @@ class CitiesConfig(AppConfig):
             ],
         )
         # City staff write their submissions, evidence and applications; the rest they read.
-        roles_register_permissions(
+        register_group_permissions(
             CITY_STAFF_GROUP,
             [
                 *(
@@ -50,7 +54,7 @@ class CitiesConfig(AppConfig):
             ],
         )
         # The lead unit confirms or returns submissions ("change") and gives opinions on applications.
-        roles_register_permissions(
+        register_group_permissions(
             UNIT_STAFF_GROUP,
             [
                 "cities.view_citysubmission",

@@ -14,9 +14,9 @@ Everything outside these scopes answers 404.
 
 from django.db.models import Exists, OuterRef, Q
 
+from core.access import is_office, unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Responsibility
-from units.roles import is_office, unit_ids_of
 
 VIEW, CHANGE = "view", "change"
 SUBMITTED = "submitted"

@@ -8,14 +8,13 @@ class ContributionsConfig(AppConfig):
     verbose_name = _("Co-unit contributions")
 
     def ready(self) -> None:
-        from units.roles import OFFICE_GROUP, UNIT_STAFF_GROUP
-        from units.services import roles_register_permissions
+        from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP, register_group_permissions
 
         models = ("contribution", "contributionattachment")
         # The office reads everything (it files nothing: contributions are the units' work). Unit staff write their
         # own units' contributions; which rows is the queryset's restrict() call (access_rules.py).
-        roles_register_permissions(OFFICE_GROUP, [f"contributions.view_{model}" for model in models])
-        roles_register_permissions(
+        register_group_permissions(OFFICE_GROUP, [f"contributions.view_{model}" for model in models])
+        register_group_permissions(
             UNIT_STAFF_GROUP,
             [f"contributions.{action}_{model}" for model in models for action in ("add", "change", "view")]
             + ["contributions.delete_contributionattachment"],

@@ -24,6 +24,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.choices import EDITABLE_STATES
@@ -31,7 +32,6 @@ from tracker.models import Attachment, ProgressReport, ReportingPeriod
 from tracker.services.attachments import MAX_ATTACHMENTS_PER_REPORT, _safe_name, _sha256
 from tracker.uploads import inspect_upload
 from units.models import Unit
-from units.roles import unit_ids_of
 
 from .choices import ContributionState
 from .exceptions import ContributionChanged, ContributionStateConflict, LeadReportSubmitted

@@ -5,10 +5,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reforms.api.serializers import ReformBriefSerializer
 from reforms.models import Reform
-from tracker.api.serializers import BriefCitySerializer, BriefReformSerializer, BriefUserSerializer
+from tracker.api.serializers import UserBriefSerializer
 from tracker.models import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from units.api.fields import ChoiceLabelField
+from units.api.serializers import CityBriefSerializer
 from units.models import City
 
 from ..choices import ApplicationState, ApplicationStepKind, LeadOpinion
@@ -17,7 +19,7 @@ from .serializers import CityEvidenceSerializer
 
 
 class CityApplicationStepSerializer(serializers.ModelSerializer):
-    actor = BriefUserSerializer(read_only=True)
+    actor = UserBriefSerializer(read_only=True)
     kind_display = ChoiceLabelField(source="kind", choices=ApplicationStepKind.choices)
 
     class Meta:
@@ -26,9 +28,9 @@ class CityApplicationStepSerializer(serializers.ModelSerializer):
 
 
 class CityApplicationSerializer(serializers.ModelSerializer):
-    reform = BriefReformSerializer(read_only=True)
-    city = BriefCitySerializer(read_only=True)
-    applicant = BriefUserSerializer(read_only=True)
+    reform = ReformBriefSerializer(read_only=True)
+    city = CityBriefSerializer(read_only=True)
+    applicant = UserBriefSerializer(read_only=True)
     state_display = ChoiceLabelField(source="state", choices=ApplicationState.choices)
     target_id = serializers.IntegerField(read_only=True, allow_null=True)
 

@@ -7,17 +7,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reforms.api.serializers import ReformBriefSerializer
 from reforms.choices import Scope, TargetStatus
 from reforms.models import Reform, RolloutTarget
 from tracker.api.serializers import (
-    BriefCitySerializer,
-    BriefPeriodSerializer,
-    BriefReformSerializer,
-    BriefUserSerializer,
+    ReportingPeriodBriefSerializer,
+    UserBriefSerializer,
 )
 from tracker.choices import ReportState
 from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
 from units.api.fields import ChoiceLabelField
+from units.api.serializers import CityBriefSerializer
 
 from ..access_rules import targets_for
 from ..choices import CITY_STATUS_CHOICES, SubmissionState
@@ -25,8 +25,8 @@ from ..models import CityEvidence, CitySubmission, CitySubmissionRevision, CityS
 
 
 class RolloutTargetBriefSerializer(serializers.ModelSerializer):
-    reform = BriefReformSerializer(read_only=True)
-    city = BriefCitySerializer(read_only=True)
+    reform = ReformBriefSerializer(read_only=True)
+    city = CityBriefSerializer(read_only=True)
 
     class Meta:
         model = RolloutTarget
@@ -66,9 +66,9 @@ class LeadLineField(serializers.Field):
 
 class CitySubmissionSerializer(serializers.ModelSerializer):
     target = RolloutTargetBriefSerializer(read_only=True)
-    period = BriefPeriodSerializer(read_only=True)
-    author = BriefUserSerializer(read_only=True)
-    reviewer = BriefUserSerializer(read_only=True, allow_null=True)
+    period = ReportingPeriodBriefSerializer(read_only=True)
+    author = UserBriefSerializer(read_only=True)
+    reviewer = UserBriefSerializer(read_only=True, allow_null=True)
     state_display = ChoiceLabelField(source="state", choices=SubmissionState.choices)
     status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
     lead_line = LeadLineField(help_text=_("The lead unit's report line for this city and period."))
@@ -104,7 +104,7 @@ class CitySubmissionSerializer(serializers.ModelSerializer):
 
 
 class CitySubmissionTransitionSerializer(serializers.ModelSerializer):
-    actor = BriefUserSerializer(read_only=True)
+    actor = UserBriefSerializer(read_only=True)
     # Plain strings (SubmissionState values, "" for the creation's from_state): as enums they would name the choice
     # set twice more in the schema.
     from_state = serializers.CharField(read_only=True)
@@ -116,7 +116,7 @@ class CitySubmissionTransitionSerializer(serializers.ModelSerializer):
 
 
 class CitySubmissionRevisionSerializer(serializers.ModelSerializer):
-    created_by = BriefUserSerializer(read_only=True)
+    created_by = UserBriefSerializer(read_only=True)
 
     class Meta:
         model = CitySubmissionRevision
@@ -124,7 +124,7 @@ class CitySubmissionRevisionSerializer(serializers.ModelSerializer):
 
 
 class CityEvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = BriefUserSerializer(read_only=True)
+    uploaded_by = UserBriefSerializer(read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -15,11 +15,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_office
 from reforms.choices import Scope, TargetStatus
 from reforms.models import Reform, RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from units.models import City
-from units.roles import is_office
 
 from ..access_rules import city_ids_of, is_city_member, is_lead_member
 from ..choices import OPEN_APPLICATION_STATES, ApplicationState, ApplicationStepKind, LeadOpinion

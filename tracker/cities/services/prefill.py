@@ -2,9 +2,9 @@
 
 Two ways in: a confirmation while the lead's report for that reform and period is editable
 (city_line_follow_submission, called by city_submission_confirm), and the lead creating its report after the
-confirmation (city_lines_prefill, which tracker's report_create must call: see docs/cities.md). The unit may still
-correct a line; the office sees the difference (selectors.with_lead_line). Nothing here writes a rollout target:
-approving the unit's report stays the one path into the matrix.
+confirmation (confirmed_statuses, which tracker's report_create asks through its city-line sources: see apps.py).
+The unit may still correct a line; the office sees the difference (selectors.with_lead_line). Nothing here writes a
+rollout target: approving the unit's report stays the one path into the matrix.
 """
 
 from django.db.models import F
@@ -19,23 +19,29 @@ from ..choices import SubmissionState
 from ..models import CitySubmission
 
 
-def _is_lead_report(report: ProgressReport) -> bool:
-    return Responsibility.objects.filter(
+def confirmed_statuses(report: ProgressReport) -> dict[int, str]:
+    """{city_id: status} the cities confirmed for `report`'s reform and period, if `report` is the lead unit's
+    (else nothing). Registered with tracker's report_create (apps.py), which starts a new report's lines from it."""
+    lead = Responsibility.objects.filter(
         reform_id=report.reform_id, unit_id=report.unit_id, role=ResponsibilityRole.LEAD
-    ).exists()
+    )
+    confirmed = CitySubmission.objects.filter(
+        target__reform_id=report.reform_id,
+        period_id=report.period_id,
+        state=SubmissionState.CONFIRMED,
+        target__reform__responsibilities__in=lead,
+    ).values_list("target__city_id", "status")
+    return dict(confirmed)
 
 
 def city_lines_prefill(*, report: ProgressReport) -> int:
-    """Set the city lines of a new (or still editable) lead report from the confirmed city submissions of its
-    reform and period; returns how many lines changed. Does not bump the report's version: it is meant for the
-    report's own creation, inside report_create's transaction, before anyone holds a version of it."""
-    if report.state not in EDITABLE_STATES or not _is_lead_report(report):
+    """Set the city lines of an editable lead report from the confirmed city submissions of its reform and period;
+    returns how many lines changed. Does not bump the report's version (a repair tool: new reports get the same
+    statuses through confirmed_statuses(), at creation)."""
+    if report.state not in EDITABLE_STATES:
         return 0
-    confirmed = CitySubmission.objects.filter(
-        target__reform_id=report.reform_id, period_id=report.period_id, state=SubmissionState.CONFIRMED
-    ).values_list("target__city_id", "status")
     changed = 0
-    for city_id, status in confirmed:
+    for city_id, status in confirmed_statuses(report).items():
         changed += (
             ReportCityLine.objects.filter(report=report, city_id=city_id).exclude(status=status).update(status=status)
         )

@@ -14,9 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_office
 from reforms.models import RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, ReportingPeriod
-from units.roles import is_office
 
 from ..access_rules import is_city_member, is_lead_member
 from ..choices import EDITABLE_STATES, SubmissionState

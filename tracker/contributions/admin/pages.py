@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.access import unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.admin.actions import refusal
@@ -27,7 +28,6 @@ from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
 from tracker.reminders.calendar import WorkingCalendar
 from units.admin import OutOfScopeIs404Mixin
 from units.models import Unit
-from units.roles import unit_ids_of
 
 from .. import services
 from ..choices import ContributionState

@@ -7,9 +7,9 @@ from django.contrib import admin
 from django.forms.models import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_office, unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Responsibility
-from units.roles import is_office, unit_ids_of
 
 from ..choices import ContributionState
 from ..deadlines import contribution_due_on

@@ -7,18 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reforms.api.serializers import ReformBriefSerializer
 from tracker.api.serializers import (
-    BriefPeriodSerializer,
-    BriefReformSerializer,
-    BriefUnitSerializer,
-    BriefUserSerializer,
+    ReportingPeriodBriefSerializer,
     ScopedReformField,
+    UserBriefSerializer,
     _narrative,
     _user,
     brief,
 )
 from tracker.models import ReportingPeriod
 from units.api.fields import ChoiceLabelField
+from units.api.serializers import UnitBriefSerializer
 from units.models import Unit
 
 from ..choices import ContributionState
@@ -27,7 +27,7 @@ from ..models import Contribution, ContributionAttachment
 
 
 class ContributionAttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = brief(BriefUserSerializer, _user)
+    uploaded_by = brief(UserBriefSerializer, _user)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,13 +44,13 @@ class ContributionAttachmentSerializer(serializers.ModelSerializer):
 
 
 class ContributionSerializer(serializers.ModelSerializer):
-    reform = brief(BriefReformSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
-    unit = brief(BriefUnitSerializer, lambda u: {"id": u.pk, "name": u.name})
+    reform = brief(ReformBriefSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
+    unit = brief(UnitBriefSerializer, lambda u: {"id": u.pk, "name": u.name})
     period = brief(
-        BriefPeriodSerializer,
+        ReportingPeriodBriefSerializer,
         lambda p: {"id": p.pk, "code": p.code, "label": p.label, "due_on": p.due_on.isoformat()},
     )
-    author = brief(BriefUserSerializer, _user)
+    author = brief(UserBriefSerializer, _user)
     state_display = ChoiceLabelField(source="state", choices=ContributionState.choices)
     due_on = serializers.SerializerMethodField(help_text=_("The day the contribution is due (before the lead's)."))
     late = serializers.SerializerMethodField(help_text=_("Submitted after its due date, or still not submitted."))
@@ -124,4 +124,4 @@ class ReportContributionsSerializer(serializers.Serializer):
 
     due_on = serializers.DateField(help_text=_("The day the co-units' contributions are due."))
     contributions = ContributionSerializer(many=True)
-    missing = BriefUnitSerializer(many=True, help_text=_("Co-units without a submitted contribution."))
+    missing = UnitBriefSerializer(many=True, help_text=_("Co-units without a submitted contribution."))

@@ -178,7 +178,7 @@ class ReportContributionsViewSet(CalendarContextMixin, GenericViewSet):
     @extend_schema(responses=ReportContributionsSerializer)
     @action(detail=True, methods=["get"])
     def contributions(self, request, pk=None):
-        reports = ProgressReport.objects.for_user(request.user).select_related("period__batch__reporting_rule")
+        reports = ProgressReport.objects.restrict(request.user).select_related("period__batch__reporting_rule")
         report = get_object_or_404(reports, pk=pk)
         contributions = list(
             visible_contributions(request.user)

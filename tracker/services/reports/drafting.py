@@ -1,7 +1,7 @@
 """Drafting a report: create it (with a line per target city), edit it while it is a draft or returned."""
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,14 +90,32 @@ def _apply_city_lines(report: ProgressReport, lines: Sequence[CityLineInput]) ->
     remember(report, city_lines=_by_city_code(list(existing.values())))
 
 
+# Apps above tracker say what they know of a new report's cities: each source returns {city_id: status} for the
+# report (tracker.cities: what the cities themselves reported and the lead unit confirmed). Tracker imports none of
+# them; they register themselves with city_line_source_register() from their AppConfig.ready().
+CITY_LINE_SOURCES: list[Callable[[ProgressReport], Mapping[int, str]]] = []
+
+
+def city_line_source_register(source: Callable[[ProgressReport], Mapping[int, str]]) -> None:
+    """Let a higher app prefill a new report's city lines (idempotent)."""
+    if source not in CITY_LINE_SOURCES:
+        CITY_LINE_SOURCES.append(source)
+
+
 def _prefill_city_lines(report: ProgressReport) -> None:
     # One line per target city, starting from where the city stands, so the unit only changes what moved.
     targets = RolloutTarget.objects.filter(reform_id=report.reform_id).select_related("city")
+    claimed: dict[int, str] = {}
+    for source in CITY_LINE_SOURCES:
+        claimed.update(source(report))
     lines = ReportCityLine.objects.bulk_create(
         ReportCityLine(
             report=report,
             city=target.city,
-            status=target.status,
+            # An exemption (不适用) is the office's decision: no city's word changes it.
+            status=target.status
+            if target.status == TargetStatus.NOT_APPLICABLE
+            else claimed.get(target.city_id, target.status),
             note=target.not_applicable_reason if target.status == TargetStatus.NOT_APPLICABLE else "",
         )
         for target in targets
