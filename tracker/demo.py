@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reforms.choices import TargetStatus
+from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.models import Batch, Responsibility
 from tracker import services as reports
 from tracker.choices import ReportState
@@ -65,7 +65,7 @@ def demo_loop_create(*, batch: Batch, office, filers: dict[int, object], now: da
     """Give `batch` a rule and reports filed by `filers` (unit id → a member of that unit), once.
 
     Idempotent: a batch that already has a rule is left as it is (the office may have edited it), and so are its
-    reports. Returns what exists afterwards.
+    reports. Returns what exists afterwards; the caller runs demo_refresh() once everything is written.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -81,13 +81,19 @@ def demo_loop_create(*, batch: Batch, office, filers: dict[int, object], now: da
             # derivation after the commit then finds nothing to add.
             reminders.reporting_rule_derive(batch_id=batch.pk, today=today)
             _file_reports(batch=batch, office=office, filers=filers, now=now)
-        cal = WorkingCalendar()
-        day = today if cal.is_working_day(today) else cal.roll_back(today)
-        # One sweep now (on the last working day if today is a day off): the reminders are in the outbox and their
-        # e-mails queued for the worker, without waiting for the beat.
-        reminders.reminders_sweep(today=day)
-        stats_refresh(full=True)
-    return _count(batch, result)
+    return demo_loop_count(batch, result)
+
+
+def demo_refresh(*, now: datetime.datetime | None = None) -> None:
+    """After the demo wrote its data: one reminder sweep and a full statistics rollup, so the outbox, the missing
+    list and the dashboard show it at once."""
+    today = timezone.localdate(now or timezone.now())
+    cal = WorkingCalendar()
+    day = today if cal.is_working_day(today) else cal.roll_back(today)
+    # One sweep now (on the last working day if today is a day off): the reminders are in the outbox and their
+    # e-mails queued for the worker, without waiting for the beat.
+    reminders.reminders_sweep(today=day)
+    stats_refresh(full=True)
 
 
 def _file_reports(*, batch: Batch, office, filers: dict[int, object], now: datetime.datetime) -> None:
@@ -97,7 +103,8 @@ def _file_reports(*, batch: Batch, office, filers: dict[int, object], now: datet
     past = [p for p in periods if p.due_on < today][-(len(PLANS) - 1) :]
     periods = past + [p for p in periods if p.due_on >= today][:1]
     responsibilities = list(
-        Responsibility.objects.filter(reform__batch=batch, unit_id__in=filers)
+        # Only the lead unit files a progress report (issue 12): co-units owe contributions (tracker/demo_partners.py).
+        Responsibility.objects.filter(reform__batch=batch, unit_id__in=filers, role=ResponsibilityRole.LEAD)
         .select_related("reform", "unit")
         .order_by("unit__name", "reform__position")
     )
@@ -151,7 +158,8 @@ def _file_reports(*, batch: Batch, office, filers: dict[int, object], now: datet
                 reports.report_return(report=report, user=office, comment=RETURN_COMMENT, at=when(1, 11))
 
 
-def _count(batch: Batch, result: DemoResult) -> DemoResult:
+def demo_loop_count(batch: Batch, result: DemoResult) -> DemoResult:
+    """What the demo's loop holds now (periods, obligations, reports by state, late, missing, reminders)."""
     today = timezone.localdate()
     result.periods = ReportingPeriod.objects.filter(batch=batch).count()
     obligations = Obligation.objects.filter(period__batch=batch)

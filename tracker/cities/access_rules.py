@@ -36,14 +36,11 @@ def is_city_member(user, city_id: int) -> bool:
 
 
 def led_reforms(user, *, prefix: str) -> Q:
-    """Rows whose reform (at `prefix`, e.g. "target__reform") the user's unit leads. One lead per reform, so the
-    join adds no duplicate rows."""
-    return Q(
-        **{
-            f"{prefix}__responsibilities__unit_id__in": unit_ids_of(user),
-            f"{prefix}__responsibilities__role": ResponsibilityRole.LEAD,
-        }
-    )
+    """Rows whose reform (at `prefix`, e.g. "target__reform") the user's unit leads. A subquery, not a join: OR-ed
+    with the city's own rows, a join on the responsibilities repeats each row once per responsible unit (the admin's
+    get() then fails). Helper "access12" folds the same fix into core.access."""
+    led = Responsibility.objects.filter(unit_id__in=unit_ids_of(user), role=ResponsibilityRole.LEAD)
+    return Q(**{f"{prefix}__in": led.values("reform_id")})
 
 
 def is_lead_member(user, reform_id: int) -> bool:
