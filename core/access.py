@@ -433,9 +433,9 @@ def _city_reforms_view(user) -> bool | Q:
     unit_rule = _reforms_view(user)
     if unit_rule is True or not user.is_authenticated:
         return unit_rule
-    cities = apps.get_model("units.citymembership").objects.filter(user_id=user.pk)
-    targeted = apps.get_model("reforms.rollouttarget").objects.filter(city_id__in=cities.values("city_id"))
-    return unit_rule | Q(pk__in=targeted.values("reform_id")) | (Q(models.Exists(cities)) & Q(scope__in=OPEN_TO_CITIES))
+    targeted = apps.get_model("reforms.rollouttarget").objects.filter(city_id__in=_my_city_ids(user))
+    in_a_city = models.Exists(_my_city_ids(user))
+    return unit_rule | Q(pk__in=targeted.values("reform_id")) | (Q(in_a_city) & Q(scope__in=OPEN_TO_CITIES))
 
 
 def _targets_view(user) -> bool | Q:
