@@ -99,6 +99,7 @@ def test_the_schema_documents_errors_nullability_and_content_types(client_for, c
         "CityBrief",
         "ReformBrief",
         "ReportingPeriodBrief",
+        "RolloutTargetBrief",
         "UnitBrief",
         "UserBrief",
     }
