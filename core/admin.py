@@ -1,5 +1,8 @@
 """Admin pieces shared by the apps (core imports no domain app)."""
 
+import copy
+from contextlib import contextmanager
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -55,3 +58,58 @@ class PagePartsMixin:
         for part in self.parts:
             queryset = part.annotate(request, queryset)
         return queryset
+
+
+# Saving through services, and showing a refusal again ------------------------------------------------------------
+# Three admins (tracker's reports, the cities' submissions and applications, the contributions) save through their
+# services from save_related() and must show a service's refusal on the page with nothing stored.
+
+
+class Rejected(Exception):
+    """A service refused an admin save: carries the refusal from save_related() through the rollback to
+    RefusalShownAgainMixin.changeform_view()."""
+
+    def __init__(self, error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class RefusalShownAgainMixin:
+    """For a ModelAdmin whose save_related() writes through services and raises Rejected when one refuses.
+
+    Django's changeform_view() runs in one transaction, which the exception rolls back. The page is then built again
+    from the database by a copy of this admin carrying the refusal (nothing on the request): its form class gets the
+    refusal as `refusal`, whose clean() adds it as errors, so this second pass is invalid, writes nothing, and shows
+    the page with the refusal and everything the user typed (files must be picked again, as a browser never refills
+    a file field).
+    """
+
+    # Set only on the copy of the admin that shows a refused save again.
+    refusal = None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if self.refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": self.refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Rejected as rejected:
+            page = copy.copy(self)
+            page.refusal = rejected.error
+            return page.changeform_view(request, object_id, form_url, extra_context)
+
+
+@contextmanager
+def files_removed_on_failure():
+    """`with files_removed_on_failure() as written:` the block appends (storage, name) of each file it stores; if the
+    block fails, the files are deleted (the rows roll back, storage is not transactional) and the error goes on."""
+    written: list = []
+    try:
+        yield written
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise

@@ -10,8 +10,6 @@ changeform_view() then shows the page again with the refusal on the form: nothin
 the user typed is lost (files must be picked again, as a browser never refills a file field).
 """
 
-import copy
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
@@ -25,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.admin import OutOfScopeIs404Mixin
+from core.admin import OutOfScopeIs404Mixin, RefusalShownAgainMixin, Rejected
 from reforms.choices import TargetStatus
 from reforms.models import Reform
 
@@ -54,17 +52,8 @@ def count_of(model, **filters) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
 
-class Rejected(Exception):
-    """A service refused the save; carries the refusal from save_related() to changeform_view(), through the
-    rollback."""
-
-    def __init__(self, error: ValidationError | ReportError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 @admin.register(ProgressReport)
-class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelAdmin):
+class ProgressReportAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, ReviewActionsMixin, admin.ModelAdmin):
     form = ProgressReportForm
     # The model's version is not editable, so a form may not list it; the form's hidden field of that name carries
     # the version the page was loaded at.
@@ -93,8 +82,6 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     search_fields = ["reform__code", "reform__title", "unit__name"]
     inlines = [CityLineInline, AttachmentInline, UploadInline, TransitionInline, RevisionInline]
     actions = ["approve_reports", "return_reports", "submit_reports"]
-    # Set only on the copy of this admin that shows a refused save again (changeform_view()).
-    refusal: ValidationError | ReportError | None = None
 
     # Scope and permissions
 
@@ -199,12 +186,6 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
     def get_changeform_initial_data(self, request):
         return add_page_initial(request, super().get_changeform_initial_data(request))
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if self.refusal is not None:
-            form = type(form.__name__, (form,), {"refusal": self.refusal})
-        return form
-
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, CityLineInline):
@@ -227,17 +208,9 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, ReviewActionsMixin, admin.ModelA
 
     # Saving through the services
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Rejected as rejected:
-            # Rolled back. The page is built again from the database, not from this attempt's objects: the services
-            # changed them (report_update() set the fields and the version, deleting an attachment cleared its pk).
-            # A copy of this admin carrying the refusal validates the same POST; the refusal makes its form invalid,
-            # so it writes nothing and shows the page with the refusal and everything the user typed.
-            page = copy.copy(self)
-            page.refusal = rejected.error
-            return page.changeform_view(request, object_id, form_url, extra_context)
+    # A refusal is shown again by core.admin.RefusalShownAgainMixin.changeform_view(): the page is built again from
+    # the database, not from this attempt's objects, which the services changed (report_update() set the fields and
+    # the version, deleting an attachment cleared its pk).
 
     def save_model(self, request, obj, form, change) -> None:
         # Nothing here: save_related() writes the report together with its rows, through the services.

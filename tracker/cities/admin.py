@@ -4,7 +4,7 @@ confirmed claim and the lead unit's report line differ (a column and a filter).
 
 Scope: every queryset starts from restrict(user); another city's submission answers 404 (OutOfScopeIs404Mixin).
 Writes: save_related() calls the services; a refusal rolls the transaction back and the page is shown again with
-the refusal on the form (tracker.admin.reports.Rejected), nothing stored, nothing typed lost.
+the refusal on the form (core.admin.RefusalShownAgainMixin), nothing stored, nothing typed lost.
 """
 
 from django import forms
@@ -15,16 +15,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.access import is_office
+from core import access
+from core.admin import OutOfScopeIs404Mixin, RefusalShownAgainMixin, Rejected, files_removed_on_failure
 from reforms.choices import TargetStatus
+from reforms.models import RolloutTarget
 from tracker.admin.forms import refusal_errors as form_errors
-from tracker.admin.reports import Rejected
 from tracker.exceptions import ReportError
-from units.admin import OutOfScopeIs404Mixin
 from units.models import CityMembership
 
 from . import services
-from .access_rules import city_ids_of, is_city_member, is_lead_member, targets_for
 from .choices import EDITABLE_STATES, SubmissionState
 from .models import CityEvidence, CitySubmission, CitySubmissionTransition
 from .selectors import with_lead_line
@@ -41,7 +40,7 @@ class CitySubmissionForm(forms.ModelForm):
         choices=[("", "---------"), ("confirm", _("Confirm")), ("return", _("Return to the city"))],
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    rejected: list = []
+    refusal = None  # a service's refusal, set by RefusalShownAgainMixin on the page that shows it again
 
     class Meta:
         model = CitySubmission
@@ -54,17 +53,18 @@ class CitySubmissionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, messages in self.rejected:
-            self.add_error(field if field in self.fields else None, messages)
+        if self.refusal is not None:
+            for field, messages in form_errors(self.refusal, self.fields):
+                self.add_error(field if field in self.fields else None, messages)
         return cleaned
 
 
 def can_review(user, obj: CitySubmission) -> bool:
-    return obj.state == SubmissionState.SUBMITTED and (is_office(user) or is_lead_member(user, obj.target.reform_id))
+    return obj.state == SubmissionState.SUBMITTED and access.may_review_city_work(user, obj.target.reform_id)
 
 
 def can_edit(user, obj: CitySubmission) -> bool:
-    return obj.state in EDITABLE_STATES and is_city_member(user, obj.target.city_id)
+    return obj.state in EDITABLE_STATES and access.is_city_member(user, obj.target.city_id)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -101,41 +101,14 @@ class EvidenceInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, evidence.original_name)
 
 
-class ServiceSaveMixin:
+class ServiceSaveMixin(RefusalShownAgainMixin):
     """A ModelAdmin whose save_related() writes through the services and raises Rejected on a refusal: the
-    changeform's transaction rolls back, files already stored are removed, and the same POST is validated again
-    with the refusal on the form (the form class has a `rejected` list its clean() adds)."""
+    changeform's transaction rolls back, files already stored are removed (files_removed_on_failure), and the same
+    POST is validated again with the refusal on the form (core.admin.RefusalShownAgainMixin)."""
 
     def get_inline_instances(self, request, obj=None):
         # History and stored files belong to an existing row; the add page has neither.
         return super().get_inline_instances(request, obj) if obj is not None else []
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_cities_rejected", None)
-        if rejected is not None:
-            form = type(form.__name__, (form,), {"rejected": form_errors(rejected, form.base_fields)})
-        return form
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request._cities_stored = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Rejected as rejected:
-            self._discard(request)
-            # Second pass, nothing written: the same POST validated again with the refusal on the form.
-            request._cities_rejected = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self._discard(request)
-            raise
-
-    @staticmethod
-    def _discard(request) -> None:
-        # The rows were rolled back; the stored files must go too (storage is not transactional).
-        for storage, name in request._cities_stored:
-            storage.delete(name)
-        request._cities_stored = []
 
     def save_model(self, request, obj, form, change) -> None:
         pass  # save_related() writes through the services
@@ -201,38 +174,37 @@ class CitySubmissionAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "target":
-            kwargs["queryset"] = (
-                targets_for(request.user).filter(city_id__in=city_ids_of(request.user)).select_related("reform", "city")
-            )
+            kwargs["queryset"] = RolloutTarget.objects.restrict(request.user, "file").select_related("reform", "city")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change) -> None:
         user, data = request.user, form.cleaned_data
         fields = {name: data[name] for name in services.SUBMISSION_FIELDS if name in data}
         try:
-            submission = form.instance
-            if not change:
-                submission = services.city_submission_create(
-                    user=user, target=data["target"], period=data["period"], data=fields
-                )
-            elif can_edit(user, submission):
-                submission = services.city_submission_update(
-                    submission=submission, user=user, version=data.get("version") or 0, data=fields
-                )
-            elif data.get("decision"):
-                review = (
-                    services.city_submission_confirm
-                    if data["decision"] == "confirm"
-                    else services.city_submission_return
-                )
-                submission = review(
-                    submission=submission, user=user, comment=data.get("comment", ""), version=data.get("version")
-                )
-            if data.get("evidence_file"):
-                evidence = services.city_evidence_add(submission=submission, user=user, file=data["evidence_file"])
-                request._cities_stored.append((evidence.file.storage, evidence.file.name))
-            if data.get("submit_now"):
-                submission = services.city_submission_submit(submission=submission, user=user)
+            with files_removed_on_failure() as written:
+                submission = form.instance
+                if not change:
+                    submission = services.city_submission_create(
+                        user=user, target=data["target"], period=data["period"], data=fields
+                    )
+                elif can_edit(user, submission):
+                    submission = services.city_submission_update(
+                        submission=submission, user=user, version=data.get("version") or 0, data=fields
+                    )
+                elif data.get("decision"):
+                    review = (
+                        services.city_submission_confirm
+                        if data["decision"] == "confirm"
+                        else services.city_submission_return
+                    )
+                    submission = review(
+                        submission=submission, user=user, comment=data.get("comment", ""), version=data.get("version")
+                    )
+                if data.get("evidence_file"):
+                    evidence = services.city_evidence_add(submission=submission, user=user, file=data["evidence_file"])
+                    written.append((evidence.file.storage, evidence.file.name))
+                if data.get("submit_now"):
+                    submission = services.city_submission_submit(submission=submission, user=user)
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
         self.saved(form, submission)

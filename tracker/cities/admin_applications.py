@@ -7,15 +7,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.access import is_office
+from core import access
+from core.admin import OutOfScopeIs404Mixin, Rejected, files_removed_on_failure
 from reforms.choices import Scope
 from reforms.models import Reform
-from tracker.admin.reports import Rejected
+from tracker.admin.forms import refusal_errors as form_errors
 from tracker.exceptions import ReportError
-from units.admin import OutOfScopeIs404Mixin
 
 from . import services
-from .access_rules import city_ids_of, is_lead_member
 from .admin import ReadOnlyInline, ServiceSaveMixin
 from .choices import OPEN_APPLICATION_STATES, ApplicationState, LeadOpinion
 from .models import CityApplication, CityApplicationStep
@@ -32,7 +31,7 @@ class CityApplicationForm(forms.ModelForm):
         choices=[("", "---------"), ("approve", _("Approve")), ("reject", _("Reject"))],
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    rejected: list = []
+    refusal = None  # a service's refusal, set by RefusalShownAgainMixin on the page that shows it again
 
     class Meta:
         model = CityApplication
@@ -40,8 +39,9 @@ class CityApplicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, messages in self.rejected:
-            self.add_error(field if field in self.fields else None, messages)
+        if self.refusal is not None:
+            for field, messages in form_errors(self.refusal, self.fields):
+                self.add_error(field if field in self.fields else None, messages)
         return cleaned
 
 
@@ -52,11 +52,11 @@ class StepInline(ReadOnlyInline):
 
 
 def may_opine(user, obj) -> bool:
-    return obj.state == ApplicationState.SUBMITTED and is_lead_member(user, obj.reform_id)
+    return obj.state == ApplicationState.SUBMITTED and access.is_lead_member(user, obj.reform_id)
 
 
 def may_decide(user, obj) -> bool:
-    return obj.state in OPEN_APPLICATION_STATES and is_office(user)
+    return obj.state in OPEN_APPLICATION_STATES and access.is_office(user)
 
 
 @admin.register(CityApplication)
@@ -107,42 +107,43 @@ class CityApplicationAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAd
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "reform":
-            kwargs["queryset"] = Reform.objects.filter(scope=Scope.QUALIFIED_CITIES)
+            kwargs["queryset"] = Reform.objects.restrict(request.user).filter(scope=Scope.QUALIFIED_CITIES)
         if db_field.name == "city":
-            kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=city_ids_of(request.user))
+            kwargs["queryset"] = db_field.related_model.objects.restrict(request.user, "file")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change) -> None:
         user, data = request.user, form.cleaned_data
         application = form.instance
         try:
-            if not change:
-                application = services.city_application_create(
-                    user=user,
-                    reform=data["reform"],
-                    city=data.get("city"),
-                    conditions_met=data.get("conditions_met", ""),
-                    reason=data.get("reason", ""),
-                )
-                if data.get("evidence_file"):
-                    evidence = services.city_application_evidence_add(
-                        application=application, user=user, file=data["evidence_file"]
+            with files_removed_on_failure() as written:
+                if not change:
+                    application = services.city_application_create(
+                        user=user,
+                        reform=data["reform"],
+                        city=data.get("city"),
+                        conditions_met=data.get("conditions_met", ""),
+                        reason=data.get("reason", ""),
                     )
-                    request._cities_stored.append((evidence.file.storage, evidence.file.name))
-            elif data.get("opinion"):
-                application = services.city_application_opinion(
-                    application=application, user=user, opinion=data["opinion"], comment=data.get("comment", "")
-                )
-            elif data.get("decision") == "approve":
-                application = services.city_application_approve(
-                    application=application, user=user, comment=data.get("comment", "")
-                )
-            elif data.get("decision") == "reject":
-                if not data.get("comment", "").strip():
-                    raise ValidationError({"comment": _("Say why the application is rejected.")})
-                application = services.city_application_reject(
-                    application=application, user=user, reason=data.get("comment", "")
-                )
+                    if data.get("evidence_file"):
+                        evidence = services.city_application_evidence_add(
+                            application=application, user=user, file=data["evidence_file"]
+                        )
+                        written.append((evidence.file.storage, evidence.file.name))
+                elif data.get("opinion"):
+                    application = services.city_application_opinion(
+                        application=application, user=user, opinion=data["opinion"], comment=data.get("comment", "")
+                    )
+                elif data.get("decision") == "approve":
+                    application = services.city_application_approve(
+                        application=application, user=user, comment=data.get("comment", "")
+                    )
+                elif data.get("decision") == "reject":
+                    if not data.get("comment", "").strip():
+                        raise ValidationError({"comment": _("Say why the application is rejected.")})
+                    application = services.city_application_reject(
+                        application=application, user=user, reason=data.get("comment", "")
+                    )
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
         self.saved(form, application)

@@ -8,14 +8,16 @@ class CitiesConfig(AppConfig):
     verbose_name = _("Cities as participants")
 
     def ready(self) -> None:
-        from core.access import OFFICE_GROUP, UNIT_STAFF_GROUP, register_group_permissions
+        from core.access import CITY_STAFF_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP, register_group_permissions
+        from tracker.services.attachments import evidence_folder_register
         from tracker.services.reports.drafting import city_line_source_register
 
-        from .access_rules import CITY_STAFF_GROUP
         from .services.prefill import confirmed_statuses
 
         # A lead unit's new report starts its city lines from what the cities reported and the lead confirmed.
         city_line_source_register(confirmed_statuses)
+        # Files of uploads that rolled back are purged like the reports' (models.evidence_path writes here).
+        evidence_folder_register("cities", "cities.cityevidence")
 
         models = ["citysubmission", "citysubmissionrevision", "citysubmissiontransition", "cityevidence"]
         applications = ["cityapplication", "cityapplicationstep"]

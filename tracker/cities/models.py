@@ -1,5 +1,5 @@
 """Cities as participants (issue 12): city submissions on their rollout targets, and applications for
-有条件的市 items. Scope comes from access_rules through each QuerySet's restrict(user, action)."""
+有条件的市 items. Scope comes from core.access through each model's `objects.restrict(user, action)`."""
 
 import uuid
 from pathlib import PurePosixPath
@@ -12,12 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import RestrictedQuerySet
 from reforms.choices import TargetStatus
 from reforms.models import Reform, RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH, ReportingPeriod
 from units.models import City, CityMembership
 
-from . import access_rules
 from .choices import (
     CITY_STATUS_CHOICES,
     EDITABLE_STATES,
@@ -26,21 +26,6 @@ from .choices import (
     LeadOpinion,
     SubmissionState,
 )
-
-
-class RestrictedQuerySet(models.QuerySet):
-    scope_rule = None  # an access_rules function (user, action) -> Q | None
-
-    def restrict(self, user, action: str = "view"):
-        """The rows `user` may do `action` on; everything else answers 404."""
-        if not user.is_authenticated:
-            return self.none()
-        scope = type(self).scope_rule(user, action)
-        return self if scope is None else self.filter(scope)
-
-
-class CitySubmissionQuerySet(RestrictedQuerySet):
-    scope_rule = staticmethod(access_rules.submission_scope)
 
 
 class CitySubmission(models.Model):
@@ -89,7 +74,7 @@ class CitySubmission(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
-    objects = CitySubmissionQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -147,6 +132,8 @@ class CitySubmissionRevision(models.Model):
     )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
+    objects = RestrictedQuerySet.as_manager()  # seen with their owner (core.access)
+
     class Meta:
         ordering = ["submission", "number"]
         verbose_name = _("city submission revision")
@@ -171,6 +158,8 @@ class CitySubmissionTransition(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     revision = models.PositiveSmallIntegerField(_("revision"), default=0)
     comment = models.TextField(_("comment"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()  # seen with their owner (core.access)
 
     class Meta:
         ordering = ["submission", "at", "id"]
@@ -217,6 +206,8 @@ class CityEvidence(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
+    objects = RestrictedQuerySet.as_manager()  # seen with their owner (core.access)
+
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("evidence file")
@@ -231,10 +222,6 @@ class CityEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class CityApplicationQuerySet(RestrictedQuerySet):
-    scope_rule = staticmethod(access_rules.application_scope)
 
 
 class CityApplication(models.Model):
@@ -274,7 +261,7 @@ class CityApplication(models.Model):
     created_at = models.DateTimeField(_("applied at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
-    objects = CityApplicationQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -316,6 +303,8 @@ class CityApplicationStep(models.Model):
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     comment = models.TextField(_("comment"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()  # seen with their owner (core.access)
 
     class Meta:
         ordering = ["at", "id"]

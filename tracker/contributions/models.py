@@ -9,20 +9,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import RestrictedQuerySet
 from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
 from units.models import Membership, Unit
 
-from .access_rules import contribution_scope
 from .choices import ContributionState
 
 
-class ContributionQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view") -> "ContributionQuerySet":
-        """The contributions `user` may do `action` on ("view" or "change"); see access_rules.py."""
-        scope = contribution_scope(user, action)
-        return self if scope is None else self.filter(scope)
+class ContributionQuerySet(RestrictedQuerySet):
+    """restrict(user, action): core.access ("view": office all, co-unit its own, lead the submitted; "change": the
+    co-unit's own)."""
 
     def for_api(self) -> "ContributionQuerySet":
         # One query for the rows, their foreign keys and the batch's reporting rule (the due date is derived from
@@ -135,6 +133,8 @@ class ContributionAttachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()  # seen with their contribution (core.access)
 
     class Meta:
         ordering = ["contribution", "uploaded_at", "id"]

@@ -24,12 +24,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.access import unit_ids_of
+from core.access import require_unit_member, unit_ids_of
 from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.choices import EDITABLE_STATES
 from tracker.models import Attachment, ProgressReport, ReportingPeriod
-from tracker.services.attachments import MAX_ATTACHMENTS_PER_REPORT, _safe_name, _sha256
+from tracker.services.attachments import MAX_ATTACHMENTS_PER_REPORT, safe_name, upload_sha256
 from tracker.uploads import inspect_upload
 from units.models import Unit
 
@@ -64,8 +64,7 @@ def _resolve_unit(*, user, reform: Reform, unit: Unit | None) -> Unit:
 
 
 def _require_member(contribution: Contribution, user) -> None:
-    if contribution.unit_id not in unit_ids_of(user):
-        raise PermissionDenied(_("Only members of the contribution's unit may change it."))
+    require_unit_member(user, contribution.unit_id, _("Only members of the contribution's unit may change it."))
 
 
 def _reject_unknown_fields(data: Mapping[str, Any]) -> None:
@@ -250,10 +249,10 @@ def contribution_attachment_add(*, contribution: Contribution, user, file: Uploa
     _check_quota(contribution, size=file.size)
     attachment = ContributionAttachment(
         contribution=contribution,
-        original_name=_safe_name(file.name),
+        original_name=safe_name(file.name),
         content_type=kind.mime,
         size=file.size,
-        sha256=_sha256(file),
+        sha256=upload_sha256(file),
         uploaded_by=user,
     )
     attachment.file.save(attachment.original_name, file, save=False)

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -27,7 +28,8 @@ from .reports import report_lock
 MAX_ATTACHMENTS_PER_REPORT = 30
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """The uploaded file's name as stored and shown: its last path part, no control characters, at most 255."""
     # Only ever shown and sent back in Content-Disposition; still, no paths and no control characters.
     base = PurePosixPath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
@@ -37,7 +39,8 @@ def _safe_name(name: str) -> str:
     return base or "attachment"
 
 
-def _sha256(upload: UploadedFile) -> str:
+def upload_sha256(upload: UploadedFile) -> str:
+    """The SHA-256 of an upload's content (stored with the file: proof of what was filed)."""
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -70,10 +73,10 @@ def attachment_add(*, report: ProgressReport, user, file: UploadedFile) -> Attac
     _check_quota(report, size=file.size)
     attachment = Attachment(
         report=report,
-        original_name=_safe_name(file.name),
+        original_name=safe_name(file.name),
         content_type=kind.mime,
         size=file.size,
-        sha256=_sha256(file),
+        sha256=upload_sha256(file),
         uploaded_by=user,
     )
     attachment.file.save(attachment.original_name, file, save=False)
@@ -132,7 +135,14 @@ class OrphanSweep:
     removed: list[str] = field(default_factory=list)
 
 
-ATTACHMENT_ROOT = "tracker/reports"
+# The folders of stored evidence, each with the model whose `file` names its files. tracker's own here; the apps on
+# top (cities, contributions) add theirs from their AppConfig.ready(), since tracker imports none of them.
+EVIDENCE_FOLDERS: dict[str, str] = {"tracker/reports": "tracker.attachment"}
+
+
+def evidence_folder_register(directory: str, model_label: str) -> None:
+    """Let the orphan purge sweep `directory` (under MEDIA_ROOT) against the `file` rows of `model_label`."""
+    EVIDENCE_FOLDERS[directory] = model_label
 
 
 def _stored_files(storage, directory: str):
@@ -147,7 +157,8 @@ def _stored_files(storage, directory: str):
 
 
 def attachment_orphans_purge(*, older_than: datetime.timedelta | None = None, dry_run: bool = False) -> OrphanSweep:
-    """Remove stored evidence files that no attachment row names.
+    """Remove stored evidence files that no row names, in every folder of EVIDENCE_FOLDERS (report attachments,
+    and the cities' and co-units' evidence).
 
     They come from uploads whose transaction rolled back after the file was written (the request failed later, the
     process died, the database went away): storage is not transactional. Files younger than `older_than` (default
@@ -158,16 +169,18 @@ def attachment_orphans_purge(*, older_than: datetime.timedelta | None = None, dr
     storage = default_storage
     cutoff = timezone.now() - grace
     sweep = OrphanSweep()
-    known = set(Attachment.objects.values_list("file", flat=True))
-    for name in _stored_files(storage, ATTACHMENT_ROOT):
-        if name in known or storage.get_modified_time(name) > cutoff:
-            continue
-        # Asked again for this file alone: its row may have committed since `known` was read. A file older than
-        # the grace cannot belong to an upload still in flight, so no row now means it never committed.
-        if Attachment.objects.filter(file=name).exists():
-            continue
-        sweep.found.append(name)
-        if not dry_run:
-            storage.delete(name)
-            sweep.removed.append(name)
+    for directory, label in EVIDENCE_FOLDERS.items():
+        rows = apps.get_model(label).objects
+        known = set(rows.values_list("file", flat=True))
+        for name in _stored_files(storage, directory):
+            if name in known or storage.get_modified_time(name) > cutoff:
+                continue
+            # Asked again for this file alone: its row may have committed since `known` was read. A file older than
+            # the grace cannot belong to an upload still in flight, so no row now means it never committed.
+            if rows.filter(file=name).exists():
+                continue
+            sweep.found.append(name)
+            if not dry_run:
+                storage.delete(name)
+                sweep.removed.append(name)
     return sweep

@@ -82,13 +82,14 @@ def test_a_create_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
     # Who: 1 is_office, 2 the user's unit ids, 3 is_consumer, 4-5 model permissions (the user's, its groups').
     # Input: 6 the reform in scope, 7 the period. Service: 8 SAVEPOINT, 9 the user's responsible unit (clean() does
     # not ask again; the author's membership is the unit ids of 2, cached), 10 INSERT the report (no savepoint of
-    # its own: a duplicate's IntegrityError names its constraint), 11 the target cities, 12 INSERT the city lines,
-    # 13 INSERT the transition, 14 the rollup's day (stats_report_sync: no rollup has run in this test, so it stops
-    # there; with one it adds the fact's UPDATE only: a draft changes no figure, pinned in
-    # tracker/stats/tests/test_refresh.py), 15 RELEASE. Answer: nothing read, the service kept what it wrote.
+    # its own: a duplicate's IntegrityError names its constraint), 11 the cities' confirmed submissions (the
+    # city-line source tracker.cities registers), 12 the target cities, 13 INSERT the city lines, 14 INSERT the
+    # transition, 15 the rollup's day (stats_report_sync: no rollup has run in this test, so it stops there; with one
+    # it adds the fact's UPDATE only: a draft changes no figure, pinned in tracker/stats/tests/test_refresh.py),
+    # 16 RELEASE. Answer: nothing read, the service kept what it wrote.
     # Before issue 11's work: 41; then 24 (a savepoint and an exists() around the INSERT, two queries in clean(),
     # the answer re-read in five queries).
-    assert len(queries) == 15, _statements(queries)
+    assert len(queries) == 16, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -176,8 +177,8 @@ def test_the_admin_add_and_change_saves_cost_a_fixed_number_of_queries(client, r
     # The admin's form is Django's: 1 session, 2 user, 3 SAVEPOINT (ATOMIC on the admin view), 4-5 permissions,
     # 6-8 roles, 9-13 the choices of reform, targets, unit, period, 14-18 ModelForm.full_clean()'s foreign key
     # look-ups, the model's rule and unique check, 19-21 a check constraint (SAVEPOINT, SELECT, RELEASE), 22-25
-    # the city lines formset (a city look-up and check per line). Then the service as for the API (26-37; plus a
-    # target check and an UPDATE per city line the form sends: two lines here), 38-41 the admin's change message
-    # reading the report and its related objects, 42 django_admin_log, 43 RELEASE. Not yet trimmed: the form's
+    # the city lines formset (a city look-up and check per line). Then the service as for the API (26-38; plus a
+    # target check and an UPDATE per city line the form sends: two lines here), 39-42 the admin's change message
+    # reading the report and its related objects, 43 django_admin_log, 44 RELEASE. Not yet trimmed: the form's
     # own checks repeat what the service and the database check (issue 11 left them to a later change).
-    assert len(adding) == 43, _statements(adding)
+    assert len(adding) == 44, _statements(adding)

@@ -19,7 +19,6 @@ from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
 from units.api.fields import ChoiceLabelField
 from units.api.serializers import CityBriefSerializer
 
-from ..access_rules import targets_for
 from ..choices import CITY_STATUS_CHOICES, SubmissionState
 from ..models import CityEvidence, CitySubmission, CitySubmissionRevision, CitySubmissionTransition
 
@@ -174,7 +173,7 @@ class ScopedTargetField(serializers.PrimaryKeyRelatedField):
     the service's call: the office sees every target and gets 403.)"""
 
     def get_queryset(self):
-        return targets_for(self.context["request"].user)
+        return RolloutTarget.objects.restrict(self.context["request"].user)
 
 
 class CitySubmissionCreateSerializer(CitySubmissionUpdateSerializer):

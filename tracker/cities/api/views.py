@@ -1,4 +1,4 @@
-"""Thin viewsets: scope from restrict(user, action) and access_rules, writes through tracker.cities.services."""
+"""Thin viewsets: scope from restrict(user, action) (core.access), writes through tracker.cities.services."""
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse
@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from core import access
 from core.schema import error_response
 from reforms.models import Reform, RolloutTarget
 from tracker.api.errors import etag, requested_version
@@ -23,7 +24,6 @@ from tracker.uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from units.api.views import Pagination, ordering_schema
 
 from .. import services
-from ..access_rules import city_ids_of, item_scope, targets_for
 from ..filtersets import CityItemFilterSet, CitySubmissionFilterSet, RolloutTargetFilterSet
 from ..models import (
     CityEvidence,
@@ -78,7 +78,11 @@ class RolloutTargetViewSet(
     queryset = RolloutTarget.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
 
     def get_queryset(self):
-        return targets_for(self.request.user).select_related("reform", "city").order_by("reform_id", "city__code")
+        return (
+            RolloutTarget.objects.restrict(self.request.user)
+            .select_related("reform", "city")
+            .order_by("reform_id", "city__code")
+        )
 
     @extend_schema(request=AssignSerializer, responses={201: RolloutTargetSerializer})
     def create(self, request, *args, **kwargs):
@@ -99,9 +103,8 @@ class CityItemViewSet(TrackerViewMixin, mixins.ListModelMixin, GenericViewSet):
     ordering_fields = ["position", "code"]
 
     def get_queryset(self):
-        scope = item_scope(self.request.user)
-        items = Reform.objects.all() if scope is None else Reform.objects.filter(scope)
-        mine = RolloutTarget.objects.filter(reform=OuterRef("pk"), city_id__in=city_ids_of(self.request.user))
+        items = Reform.objects.restrict(self.request.user, "view")
+        mine = RolloutTarget.objects.filter(reform=OuterRef("pk"), city_id__in=access.city_ids_of(self.request.user))
         return items.annotate(is_target=Exists(mine)).order_by("batch_id", "position", "id")
 
 

@@ -15,13 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.access import is_office
+from core import access
 from reforms.choices import Scope, TargetStatus
 from reforms.models import Reform, RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from units.models import City
 
-from ..access_rules import city_ids_of, is_city_member, is_lead_member
 from ..choices import OPEN_APPLICATION_STATES, ApplicationState, ApplicationStepKind, LeadOpinion
 from ..exceptions import StateConflict
 from ..models import CityApplication, CityApplicationStep, CityEvidence
@@ -29,8 +28,7 @@ from .evidence import evidence_store
 
 
 def _require_office(user) -> None:
-    if not is_office(user):
-        raise PermissionDenied(_("Only the provincial office decides on applications and assigns cities."))
+    access.require_office(user, _("Only the provincial office decides on applications and assigns cities."))
 
 
 def _check_open_to(reform: Reform, city: City) -> None:
@@ -67,7 +65,7 @@ def _lock(application: CityApplication) -> CityApplication:
 
 
 def _resolve_city(user, city: City | None) -> City:
-    mine = city_ids_of(user)
+    mine = access.city_ids_of(user)
     if not mine:
         raise PermissionDenied(_("Only a city's own staff apply for an item."))
     if city is not None:
@@ -116,8 +114,7 @@ def city_application_create(
 @transaction.atomic
 def city_application_evidence_add(*, application: CityApplication, user, file: UploadedFile) -> CityEvidence:
     """Add evidence to an open application of the user's city."""
-    if not is_city_member(user, application.city_id):
-        raise PermissionDenied(_("Only the applying city's staff add evidence."))
+    access.require_city_member(user, application.city_id, _("Only the applying city's staff add evidence."))
     application = _lock(application)
     if application.state not in OPEN_APPLICATION_STATES:
         raise StateConflict()
@@ -141,8 +138,7 @@ def _move(application: CityApplication, *, states, **changes) -> CityApplication
 @transaction.atomic
 def city_application_opinion(*, application: CityApplication, user, opinion: str, comment: str = "") -> CityApplication:
     """The lead unit's opinion (supports or not, with a comment) on an application it has not yet answered."""
-    if not is_lead_member(user, application.reform_id):
-        raise PermissionDenied(_("Only the lead unit of the item gives its opinion."))
+    access.require_lead_member(user, application.reform_id, _("Only the lead unit of the item gives its opinion."))
     if opinion not in LeadOpinion.values:
         raise ValidationError({"opinion": _("Choose whether the lead unit supports the application.")})
     comment = _clean_text(comment, field="comment", required=opinion == LeadOpinion.OPPOSE)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 # The same name cleaning and digest as report attachments (shared once the lead moves them to core).
-from tracker.services.attachments import _safe_name, _sha256
+from tracker.services.attachments import safe_name, upload_sha256
 from tracker.uploads import inspect_upload
 
 from ..models import CityApplication, CityEvidence, CitySubmission
@@ -29,10 +29,10 @@ def evidence_store(
     evidence = CityEvidence(
         submission=submission,
         application=application,
-        original_name=_safe_name(file.name),
+        original_name=safe_name(file.name),
         content_type=kind.mime,
         size=file.size,
-        sha256=_sha256(file),
+        sha256=upload_sha256(file),
         uploaded_by=user,
     )
     evidence.file.save(evidence.original_name, file, save=False)

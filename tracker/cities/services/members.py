@@ -3,9 +3,8 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from core.access import CITY_STAFF_GROUP
 from units.models import CityMembership
-
-from ..access_rules import CITY_STAFF_GROUP
 
 
 @transaction.atomic

@@ -14,11 +14,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.access import is_office
+from core import access
 from reforms.models import RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, ReportingPeriod
 
-from ..access_rules import is_city_member, is_lead_member
 from ..choices import EDITABLE_STATES, SubmissionState
 from ..exceptions import StateConflict, SubmissionStale
 from ..models import CitySubmission, CitySubmissionRevision, CitySubmissionTransition
@@ -36,12 +35,13 @@ def _reject_unknown_fields(data: Mapping[str, Any]) -> None:
 
 
 def _require_city_member(submission: CitySubmission, user) -> None:
-    if not is_city_member(user, submission.target.city_id):
-        raise PermissionDenied(_("Only the city's own staff may change or submit its submission."))
+    access.require_city_member(
+        user, submission.target.city_id, _("Only the city's own staff may change or submit its submission.")
+    )
 
 
 def _require_reviewer(submission: CitySubmission, user) -> None:
-    if not (is_office(user) or is_lead_member(user, submission.target.reform_id)):
+    if not access.may_review_city_work(user, submission.target.reform_id):
         raise PermissionDenied(_("Only the lead unit or the provincial office confirms or returns a submission."))
 
 
@@ -103,7 +103,7 @@ def city_submission_create(
     ValidationError, also when two requests race past the check (the unique constraint decides)."""
     data = dict(data or {})
     _reject_unknown_fields(data)
-    if not is_city_member(user, target.city_id):
+    if not access.is_city_member(user, target.city_id):
         raise PermissionDenied(_("Only the city's own staff file its submissions."))
     now = at or timezone.now()
     submission = CitySubmission(target=target, period=period, author=user, created_at=now, updated_at=now, **data)

@@ -1,9 +1,9 @@
 from django.contrib.auth.models import Group
 
+from core.access import CITY_STAFF_GROUP
 from units.choices import MembershipRole
 from units.tests.factories import UserFactory
 
-from ..access_rules import CITY_STAFF_GROUP
 from ..services import city_member_add
 
 

@@ -3,8 +3,11 @@ another city's submission answers 404; a refused save shows the page again with 
 
 import pytest
 
-from reforms.choices import TargetStatus
+from reforms.choices import Scope, TargetStatus
+from reforms.models import Reform
+from tests.helpers import listed
 from tracker.tests import samples
+from tracker.tests.factories import make_reform_for
 
 from ..models import CityEvidence, CitySubmission
 
@@ -149,3 +152,18 @@ def test_a_city_applies_in_the_admin_and_the_office_rejects_with_a_reason(client
     other = make_city_user(new_city(), username="other_city")
     client.force_login(other)
     assert client.get(url).status_code == 404
+
+
+def test_city_staff_see_their_citys_items_in_the_reforms_admin_and_no_other(
+    admin_client_for, city_reporter, reform_a, reform_b, target_a, unit_b, batch
+):
+    open_item = make_reform_for(unit_b, batch=batch, cities=0)
+    Reform.objects.filter(pk=open_item.pk).update(scope=Scope.QUALIFIED_CITIES)
+    client = admin_client_for(city_reporter)
+
+    response = client.get("/admin/reforms/reform/")
+
+    # reform_a targets city_a; the 有条件的市 item is open to it; reform_b targets two other cities.
+    assert response.status_code == 200
+    assert set(listed(response)) == {reform_a, open_item}
+    assert client.get(f"/admin/reforms/reform/{reform_b.pk}/change/").status_code == 404

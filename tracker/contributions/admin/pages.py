@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.access import unit_ids_of
-from reforms.choices import ResponsibilityRole
-from reforms.models import Reform, Responsibility
+from core.access import is_unit_member, unit_ids_of
+from core.admin import RefusalShownAgainMixin, Rejected, files_removed_on_failure
+from reforms.models import Reform
 from tracker.admin.actions import refusal
 from tracker.admin.display import person
 from tracker.exceptions import ReportError
@@ -36,14 +36,6 @@ from ..downloads import attachment_response
 from ..models import Contribution, ContributionAttachment
 
 
-class Rejected(Exception):
-    """A service refused the save; carries the refusal past the rollback to the second pass of the page."""
-
-    def __init__(self, error: ValidationError | ReportError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 class ContributionForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     new_file = forms.FileField(
@@ -57,7 +49,7 @@ class ContributionForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    rejected: ValidationError | ReportError | None = None
+    refusal: ValidationError | ReportError | None = None  # set by RefusalShownAgainMixin on the second pass
 
     class Meta:
         model = Contribution
@@ -78,7 +70,7 @@ class ContributionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        error = self.rejected
+        error = self.refusal
         if error is not None:
             if isinstance(error, ReportError):
                 raise ValidationError(str(error.message))
@@ -100,7 +92,7 @@ def file_count():
 
 
 @admin.register(Contribution)
-class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
+class ContributionAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, admin.ModelAdmin):
     form = ContributionForm
     # Not editable on the model: the form's own hidden field of that name carries the version the page was loaded at.
     exclude = ["version"]
@@ -124,7 +116,7 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         return rows.select_related("reform", "unit", "period__batch__reporting_rule", "author")
 
     def _files_editable(self, request, obj) -> bool:
-        return obj is None or (obj.is_editable and obj.unit_id in unit_ids_of(request.user))
+        return obj is None or (obj.is_editable and is_unit_member(request.user, obj.unit_id))
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and bool(unit_ids_of(request.user))
@@ -159,26 +151,17 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         return [*shown, "file_links"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        mine = unit_ids_of(request.user)
         if db_field.name == "reform":
-            co = Responsibility.objects.filter(unit_id__in=mine, role=ResponsibilityRole.CO).values("reform_id")
-            kwargs["queryset"] = Reform.objects.filter(pk__in=co)
+            kwargs["queryset"] = Reform.objects.restrict(request.user, "contribute")
             kwargs["help_text"] = _("The reforms your unit works on as a co-unit.")
         elif db_field.name == "unit":
-            kwargs["queryset"] = Unit.objects.filter(pk__in=mine)
+            kwargs["queryset"] = Unit.objects.restrict(request.user, "file")
             kwargs["required"] = False
             kwargs["help_text"] = _("Only if you belong to several co-units of the reform.")
         elif db_field.name == "period":
             kwargs["queryset"] = ReportingPeriod.objects.select_related("batch")
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return formfield
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_contributions_rejected", None)
-        if rejected is not None:
-            form = type(form.__name__, (form,), {"rejected": rejected})
-        return form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         can_edit = self.has_add_permission(request) if add else self.has_change_permission(request, obj)
@@ -187,25 +170,6 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
 
     # Saving through the services
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request._contributions_files = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Rejected as rejected:
-            self._discard_files(request)
-            request._contributions_rejected = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self._discard_files(request)
-            raise
-
-    @staticmethod
-    def _discard_files(request) -> None:
-        # The rows were rolled back; files written to storage must go too (storage is not transactional).
-        for storage, name in request._contributions_files:
-            storage.delete(name)
-        request._contributions_files = []
-
     def save_model(self, request, obj, form, change) -> None:
         pass  # save_related() writes, through the services
 
@@ -213,25 +177,26 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
         user, data = request.user, form.cleaned_data
         fields = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
         try:
-            if change:
-                contribution = services.contribution_update(
-                    contribution=form.instance, user=user, version=data.get("version") or 0, data=fields
-                )
-                for attachment in data.get("remove_files") or []:
-                    services.contribution_attachment_delete(attachment=attachment, user=user)
-            else:
-                contribution = services.contribution_create(
-                    user=user, reform=data["reform"], period=data["period"], unit=data.get("unit"), data=fields
-                )
-            if data.get("new_file"):
-                attachment = services.contribution_attachment_add(
-                    contribution=contribution, user=user, file=data["new_file"]
-                )
-                request._contributions_files.append((attachment.file.storage, attachment.file.name))
-            if "_submit" in request.POST:
-                contribution = services.contribution_submit(
-                    contribution=contribution, user=user, version=contribution.version
-                )
+            with files_removed_on_failure() as written:
+                if change:
+                    contribution = services.contribution_update(
+                        contribution=form.instance, user=user, version=data.get("version") or 0, data=fields
+                    )
+                    for attachment in data.get("remove_files") or []:
+                        services.contribution_attachment_delete(attachment=attachment, user=user)
+                else:
+                    contribution = services.contribution_create(
+                        user=user, reform=data["reform"], period=data["period"], unit=data.get("unit"), data=fields
+                    )
+                if data.get("new_file"):
+                    attachment = services.contribution_attachment_add(
+                        contribution=contribution, user=user, file=data["new_file"]
+                    )
+                    written.append((attachment.file.storage, attachment.file.name))
+                if "_submit" in request.POST:
+                    contribution = services.contribution_submit(
+                        contribution=contribution, user=user, version=contribution.version
+                    )
         except (ValidationError, ReportError) as error:
             raise Rejected(error) from error
         form.instance.pk = contribution.pk
@@ -257,12 +222,12 @@ class ContributionAdmin(OutOfScopeIs404Mixin, admin.ModelAdmin):
 
     @admin.action(description=_("Submit the selected contributions to the lead unit"), permissions=["submit"])
     def submit_contributions(self, request, queryset):
-        mine = queryset.filter(unit_id__in=unit_ids_of(request.user), state=ContributionState.DRAFT)
+        mine = queryset.restrict(request.user, "change").filter(state=ContributionState.DRAFT)
         self._run(request, mine, services.contribution_submit, _("%(count)d contributions submitted."))
 
     @admin.action(description=_("Withdraw the selected contributions to correct them"), permissions=["submit"])
     def withdraw_contributions(self, request, queryset):
-        mine = queryset.filter(unit_id__in=unit_ids_of(request.user), state=ContributionState.SUBMITTED)
+        mine = queryset.restrict(request.user, "change").filter(state=ContributionState.SUBMITTED)
         self._run(request, mine, services.contribution_withdraw, _("%(count)d contributions withdrawn."))
 
     # Evidence files, served only through this scoped view (MEDIA_ROOT has no URL)

@@ -1,0 +1,22 @@
+"""The nightly orphan purge (tracker's attachments.purge) also sweeps the cities' evidence folder."""
+
+import pytest
+
+from tests.helpers import assert_purge_removes_rolled_back_upload
+from tracker.tests import samples
+
+from .. import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_purge_removes_a_rolled_back_city_evidence_file_and_keeps_the_committed_one(
+    make_submission, city_reporter, target_a
+):
+    submission = make_submission(city_reporter, target_a)
+
+    def add(name="丢.pdf"):
+        upload = samples.upload(name, samples.pdf())
+        return services.city_evidence_add(submission=submission, user=city_reporter, file=upload)
+
+    assert_purge_removes_rolled_back_upload(add, kept=add("留.pdf"))
