@@ -13,11 +13,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from core.access import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
+from core.access import CITY_STAFF_GROUP, CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.models import Reform, Responsibility, RolloutTarget
 from tracker.choices import ReportState
-from tracker.cities.access_rules import CITY_STAFF_GROUP
 from tracker.cities.models import CityApplication, CitySubmission
 from tracker.contributions.deadlines import contribution_due_on
 from tracker.contributions.models import Contribution

@@ -17,9 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from core.access import CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
+from core.access import CITY_STAFF_GROUP, CONSUMER_GROUP, OFFICE_GROUP, UNIT_STAFF_GROUP
 from reforms.models import Batch
-from tracker.cities.access_rules import CITY_STAFF_GROUP
 from tracker.cities.services import city_member_add
 from tracker.demo import demo_loop_count, demo_loop_create, demo_refresh
 from tracker.demo_partners import demo_partners_create
