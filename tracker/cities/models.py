@@ -46,9 +46,12 @@ class CitySubmission(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="city_submissions"
     )
-    state = models.CharField(_("state"), max_length=20, choices=SubmissionState.choices, default=SubmissionState.DRAFT)
+    # Two "状态" side by side would read the same: where the submission stands, and what the city says of its rollout.
+    state = models.CharField(
+        _("submission state"), max_length=20, choices=SubmissionState.choices, default=SubmissionState.DRAFT
+    )
     status = models.CharField(
-        _("status"),
+        _("rollout status the city reports"),
         max_length=20,
         choices=CITY_STATUS_CHOICES,
         default=TargetStatus.IN_PROGRESS,
