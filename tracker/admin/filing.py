@@ -8,7 +8,14 @@ from units.models import Unit
 
 from ..models import ProgressReport, ReportingPeriod
 from ..reminders.models import Obligation
-from .inlines import reform_of_add_page
+
+
+def reform_of_add_page(request) -> Reform | None:
+    """The reform the add page was opened for (?reform=<id>), if the user may file on it."""
+    raw = request.GET.get("reform", "")
+    if not raw.isdigit():
+        return None
+    return Reform.objects.restrict(request.user).filter(pk=int(raw)).first()
 
 
 def narrowing_reform(request) -> Reform | None:

@@ -14,11 +14,13 @@ from django.utils.translation import ngettext
 
 from core import access
 from reforms.choices import TargetStatus
-from reforms.models import Reform, RolloutTarget
+from reforms.models import RolloutTarget
 
-from ..models import Attachment, ReportCityLine, ReportRevision, ReportTransition
+from ..models import Attachment, ProgressReport, ReportCityLine, ReportRevision, ReportTransition
 from ..services import MAX_ATTACHMENTS_PER_REPORT
+from ..services.reports.drafting import city_line_claims
 from .display import person, state_badge
+from .filing import add_page_initial, reform_of_add_page
 from .forms import CityLineForm, CityLineFormSet, UploadForm, UploadFormSet
 
 # Tables on a desktop, a card per row at a phone's width (the cells carry their column's name).
@@ -30,14 +32,6 @@ def report_editable(request, report) -> bool:
     if report is None:
         return bool(access.unit_ids_of(request.user))
     return report.is_editable_by(request.user)
-
-
-def reform_of_add_page(request) -> Reform | None:
-    """The reform the add page was opened for (?reform=<id>), if the user may file on it."""
-    raw = request.GET.get("reform", "")
-    if not raw.isdigit():
-        return None
-    return Reform.objects.restrict(request.user).filter(pk=int(raw)).first()
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -99,15 +93,30 @@ class CityLineInline(admin.TabularInline):
         return cache[key]
 
     def initial_rows(self, request, report) -> list[dict]:
-        # Where each city stands now, as report_create() would prefill it: the unit changes only what moved.
+        # Where each city stands now, as report_create() would prefill it (with what the cities reported and the
+        # lead confirmed): the unit changes only what moved.
+        if report is not None and report.pk is None:
+            report = None  # the add page's blank instance
+        claimed = self._claims_of_add_page(request) if report is None else {}
         return [
             {
                 "city": target.city_id,
-                "status": target.status,
+                "status": target.status
+                if target.status == TargetStatus.NOT_APPLICABLE
+                else claimed.get(target.city_id, target.status),
                 "note": target.not_applicable_reason if target.status == TargetStatus.NOT_APPLICABLE else "",
             }
             for target in self.missing_targets(request, report)
         ]
+
+    @staticmethod
+    def _claims_of_add_page(request) -> dict[int, str]:
+        reform = reform_of_add_page(request)
+        initial = add_page_initial(request, {key: request.GET.get(key) for key in ("unit", "period")})
+        unit, period = initial.get("unit"), initial.get("period")
+        if reform is None or not str(unit or "").isdigit() or not str(period or "").isdigit():
+            return {}
+        return city_line_claims(ProgressReport(reform=reform, unit_id=int(unit), period_id=int(period)))
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         if not self.has_add_permission(request, obj):

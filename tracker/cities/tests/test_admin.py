@@ -167,3 +167,22 @@ def test_city_staff_see_their_citys_items_in_the_reforms_admin_and_no_other(
     assert response.status_code == 200
     assert set(listed(response)) == {reform_a, open_item}
     assert client.get(f"/admin/reforms/reform/{reform_b.pk}/change/").status_code == 404
+
+
+def test_the_lead_units_add_page_starts_a_citys_line_from_its_confirmed_submission(
+    client, city_reporter, reporter, unit_a, reform_a, target_a, target_b, period, make_submission
+):
+    make_submission(city_reporter, target_a, "confirmed", reviewer=reporter, status=TargetStatus.DONE)
+    client.force_login(reporter)
+
+    response = client.get(
+        "/admin/tracker/progressreport/add/", {"reform": reform_a.pk, "unit": unit_a.pk, "period": period.pk}
+    )
+
+    assert response.status_code == 200
+    rows = {
+        row["city"]: row["status"]
+        for row in (form.initial for form in response.context["inline_admin_formsets"][0].formset.forms)
+    }
+    # What the page shows is what the save keeps: the confirmed city's word; the other city where it stands.
+    assert rows == {target_a.city_id: TargetStatus.DONE, target_b.city_id: target_b.status}

@@ -102,12 +102,18 @@ def city_line_source_register(source: Callable[[ProgressReport], Mapping[int, st
         CITY_LINE_SOURCES.append(source)
 
 
-def _prefill_city_lines(report: ProgressReport) -> None:
-    # One line per target city, starting from where the city stands, so the unit only changes what moved.
-    targets = RolloutTarget.objects.filter(reform_id=report.reform_id).select_related("city")
+def city_line_claims(report: ProgressReport) -> dict[int, str]:
+    """{city_id: status} the registered sources know for `report` (saved or not: reform, unit and period suffice)."""
     claimed: dict[int, str] = {}
     for source in CITY_LINE_SOURCES:
         claimed.update(source(report))
+    return claimed
+
+
+def _prefill_city_lines(report: ProgressReport) -> None:
+    # One line per target city, starting from where the city stands, so the unit only changes what moved.
+    targets = RolloutTarget.objects.filter(reform_id=report.reform_id).select_related("city")
+    claimed = city_line_claims(report)
     lines = ReportCityLine.objects.bulk_create(
         ReportCityLine(
             report=report,
