@@ -1,11 +1,13 @@
-from django.db.models import Count, Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, F, OuterRef, Prefetch
+from django.db.models.functions import JSONObject
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core.pagination import Pagination, ordering_schema
 from reforms.filtersets import ReformFilterSet
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 
-from .serializers import BatchSerializer, ReformSerializer
+from .serializers import BatchSerializer, ReformDetailSerializer, ReformSerializer
 
 # Every authenticated role reads batches and reforms with all their units and cities: the task-division table is
 # public within the service, and unit staff need to see the reforms their unit only co-implements and who leads
@@ -36,18 +38,34 @@ class ReformViewSet(ReadOnlyModelViewSet):
     pagination_class = Pagination
     ordering_fields = ["position", "number", "code", "deadline"]
 
+    def get_serializer_class(self):
+        return ReformSerializer if self.action == "list" else ReformDetailSerializer
+
     def get_queryset(self):
-        return (
+        # The targets per status in one correlated subquery per row of the page: [{"status", "n"}, ...].
+        per_status = (
+            RolloutTarget.objects.filter(reform=OuterRef("pk"))
+            .order_by()
+            .values("status")
+            .annotate(pair=JSONObject(status=F("status"), n=Count("id")))
+            .values("pair")
+        )
+        reforms = (
             Reform.objects.restrict(self.request.user, "browse")
             .with_counts()
+            .annotate(target_status_pairs=ArraySubquery(per_status))
             .select_related("batch")
             .prefetch_related(
                 Prefetch(
                     "responsibilities",
                     queryset=Responsibility.objects.select_related("unit").order_by("position", "id"),
-                ),
-                Prefetch("targets", queryset=RolloutTarget.objects.select_related("city").order_by("city__code")),
+                )
             )
             # Explicit: Meta.ordering is dropped from GROUP BY queries. "batch" sorts by Batch.Meta.ordering.
             .order_by(*Reform._meta.ordering)
         )
+        if self.action == "list":
+            return reforms
+        # The detail nests its target cities (the list counts them: 300 per reform at national scale, issue 11).
+        targets = RolloutTarget.objects.select_related("city").order_by("city__code")
+        return reforms.prefetch_related(Prefetch("targets", queryset=targets))
