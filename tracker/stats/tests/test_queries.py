@@ -39,8 +39,9 @@ COLOURED_BREAKDOWN = 3 + 2
 PLAIN_BREAKDOWN = 3
 
 EXPECTED = {
-    # reform count, target groups, report totals, colour snapshots and overrides of the filtered reforms
-    "overview": ROLE + STATE + 5,
+    # reform count, target groups (from the reforms' target counts), the target cities (an EXISTS per city; both
+    # were one grouping of every target before issue 11), report totals, colour snapshots and overrides
+    "overview": ROLE + STATE + 6,
     "reforms": ROLE + STATE + COLOURED_BREAKDOWN,
     "units": ROLE + STATE + COLOURED_BREAKDOWN,
     "cities": ROLE + STATE + COLOURED_BREAKDOWN,
@@ -152,11 +153,12 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(count, client, office, fro
     build(count)
     client.force_login(office)
 
-    # session, user with its roles (one query, core.authentication.ModelBackend); the filter choices (batches, units, cities, periods); the rollup state; reform rows
-    # with colours (5), city rows with colours (5), unit rows with colours (5); the heatmap's cells; the missing
-    # reports (page, count); the trend (3: the first batch's issue date, where it starts, then 2); the overview (3)
-    # and its colour counts (2).
-    with django_assert_num_queries(2 + 4 + 1 + 5 + 5 + 5 + 1 + 2 + 3 + 3 + 2):
+    # session, user with its roles (one query, core.authentication.ModelBackend); the filter choices (batches, units,
+    # cities, periods); the rollup state; reform rows with colours (5), city rows with colours (5), unit rows with
+    # colours (5); the heatmap's cells; the missing reports (page, count); the trend (3: the first batch's issue
+    # date, where it starts, then 2); the overview (4: reforms, target counts, target cities, report totals) and its
+    # colour counts (2).
+    with django_assert_num_queries(2 + 4 + 1 + 5 + 5 + 5 + 1 + 2 + 3 + 4 + 2):
         response = client.get(reverse("stats:dashboard"))
 
     assert response.status_code == 200
