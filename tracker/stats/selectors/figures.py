@@ -1,7 +1,8 @@
 """The figures and the queries that produce them: one aggregate query per source, whatever the number of rows.
 
 Two sources: rollout targets (current: the per-reform counts a trigger keeps in TargetSummary, or the targets
-themselves for figures by city) and report obligations (read from the rollup, since reports run into the millions). Each breakdown groups both by its key; definitions.py says what every figure means.
+themselves for figures by city) and report obligations (read from the rollup, since reports run into the
+millions). Each breakdown groups both by its key; definitions.py says what every figure means.
 """
 
 import datetime
