@@ -111,6 +111,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading a session's user with its roles in one query (issue 11).
     "core.authentication.ModelBackend",
+    # Django's own, last: sessions signed in before issue 11 name it and stay signed in (it answers permissions
+    # from the same per-user cache, so it costs no query).
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))

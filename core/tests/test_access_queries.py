@@ -99,3 +99,11 @@ def test_the_redis_cache_reuses_its_client_object():
     assert cache._cache.get_client(write=True) is client
     cache.set("perf-probe", 1)
     assert cache.get("perf-probe") == 1
+
+
+def test_a_session_signed_in_through_djangos_own_backend_stays_signed_in(client, reporter):
+    # Sessions from before issue 11 name django.contrib.auth.backends.ModelBackend; it stays listed, last.
+    client.force_login(reporter, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(REPORTS)
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == reporter.pk
