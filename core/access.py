@@ -23,7 +23,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +40,12 @@ GROUP_DESCRIPTIONS = {
     CONSUMER_GROUP: _("Read-only API consumer: approved data and statistics only."),
     UNIT_STAFF_GROUP: _("Unit staff: their own unit's reforms and reports."),
 }
+
+
+def roles_in_one_query() -> bool:
+    """The one-query form needs PostgreSQL's ARRAY(subquery); elsewhere (SQLite for scripts/run) the roles come in
+    a query each and the permissions from ModelBackend as usual."""
+    return connection.vendor == "postgresql"
 
 
 def role_annotations(user_ref: str = "pk") -> dict:
@@ -83,6 +89,10 @@ def load_roles(user) -> None:
     """
     if hasattr(user, "_group_names") and hasattr(user, "_unit_ids"):
         return  # (a test drops _unit_ids to stand for the next request)
+    if not roles_in_one_query():
+        user._group_names = frozenset(user.groups.values_list("name", flat=True))
+        user._unit_ids = list(user.memberships.values_list("unit_id", flat=True))
+        return
     annotations = role_annotations()
     keep_roles(
         user, get_user_model()._default_manager.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()

@@ -29,6 +29,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     token's own query: an API request's "who" costs one query in all (issue 11)."""
 
     def authenticate_credentials(self, key):
+        if not access.roles_in_one_query():
+            return super().authenticate_credentials(key)
         annotations = access.role_annotations("user_id")
         try:
             token = self.get_model().objects.select_related("user").annotate(**annotations).get(key=key)
@@ -46,6 +48,8 @@ class ModelBackend(backends.ModelBackend):
     own, not four (issue 11)."""
 
     def get_user(self, user_id):
+        if not access.roles_in_one_query():
+            return super().get_user(user_id)
         users = get_user_model()._default_manager.annotate(**access.role_annotations())
         try:
             user = users.get(pk=user_id)

@@ -77,11 +77,16 @@ class TargetStatusCountsSerializer(serializers.Serializer):
     not_applicable = serializers.IntegerField()
 
 
-def target_status_counts(pairs) -> dict[str, int]:
-    """{status: count} for every TargetStatus, from the (status, n) pairs ReformViewSet annotates."""
-    counts = dict.fromkeys(TargetStatus.values, 0)
-    counts.update({pair["status"]: pair["n"] for pair in pairs or ()})
-    return counts
+def target_status_counts(reform) -> dict[str, int]:
+    """{status: count} for every TargetStatus, from the counts ReformViewSet annotates (total, done, applicable, in
+    progress): a not-applicable target is one not applicable, a not-started one an applicable one neither done nor
+    in progress."""
+    return {
+        TargetStatus.NOT_STARTED.value: reform.applicable_count - reform.done_count - reform.in_progress_count,
+        TargetStatus.IN_PROGRESS.value: reform.in_progress_count,
+        TargetStatus.DONE.value: reform.done_count,
+        TargetStatus.NOT_APPLICABLE.value: reform.target_count - reform.applicable_count,
+    }
 
 
 class ReformSerializer(serializers.ModelSerializer):
@@ -128,7 +133,7 @@ class ReformSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TargetStatusCountsSerializer)
     def get_target_status_counts(self, reform) -> dict[str, int]:
-        return target_status_counts(reform.target_status_pairs)
+        return target_status_counts(reform)
 
 
 class ReformDetailSerializer(ReformSerializer):

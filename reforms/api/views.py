@@ -1,9 +1,9 @@
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, OuterRef, Prefetch
-from django.db.models.functions import JSONObject
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core.pagination import Pagination, ordering_schema
+from reforms.choices import TargetStatus
 from reforms.filtersets import ReformFilterSet
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 
@@ -42,18 +42,18 @@ class ReformViewSet(ReadOnlyModelViewSet):
         return ReformSerializer if self.action == "list" else ReformDetailSerializer
 
     def get_queryset(self):
-        # The targets per status in one correlated subquery per row of the page: [{"status", "n"}, ...].
-        per_status = (
-            RolloutTarget.objects.filter(reform=OuterRef("pk"))
+        # With with_counts()' total, done and applicable, the targets in progress give every status's count.
+        in_progress = (
+            RolloutTarget.objects.filter(reform=OuterRef("pk"), status=TargetStatus.IN_PROGRESS)
             .order_by()
-            .values("status")
-            .annotate(pair=JSONObject(status=F("status"), n=Count("id")))
-            .values("pair")
+            .values("reform")
+            .annotate(n=Count("id"))
+            .values("n")
         )
         reforms = (
             Reform.objects.restrict(self.request.user, "browse")
             .with_counts()
-            .annotate(target_status_pairs=ArraySubquery(per_status))
+            .annotate(in_progress_count=Coalesce(Subquery(in_progress), 0))
             .select_related("batch")
             .prefetch_related(
                 Prefetch(

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, F, OuterRef
 
 from reforms.models import Responsibility, RolloutTarget
@@ -29,7 +30,7 @@ def report_lock(report: ProgressReport, *, uncovered_cities: bool = False) -> Pr
     # Whether the unit is (still) responsible for the reform comes with the row: clean() reads it from there.
     responsible = Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"))
     annotations = {"responsible": Exists(responsible)}
-    if uncovered_cities:
+    if uncovered_cities and connection.vendor == "postgresql":  # ARRAY(subquery); elsewhere a query of its own
         covered = ReportCityLine.objects.filter(report_id=OuterRef(OuterRef("pk"))).values("city_id")
         targets = RolloutTarget.objects.filter(reform_id=OuterRef("reform_id")).exclude(city_id__in=covered)
         annotations["uncovered_cities"] = ArraySubquery(targets.order_by("city__code").values("city__name"))

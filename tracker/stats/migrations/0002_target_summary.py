@@ -44,6 +44,16 @@ DROP FUNCTION IF EXISTS stats_targetsummary_follow();
 """
 
 
+def _on_postgresql(sql: str):
+    # PostgreSQL only: elsewhere (SQLite for scripts/run) the statistics group the targets themselves
+    # (tracker.stats.selectors.figures.summaries_kept()).
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reforms", "0001_initial"),
@@ -77,5 +87,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "target summaries",
             },
         ),
-        migrations.RunSQL(FOLLOW, UNFOLLOW),
+        migrations.RunPython(_on_postgresql(FOLLOW), _on_postgresql(UNFOLLOW)),
     ]

@@ -188,10 +188,20 @@ def _expressions(keys: Mapping[str, str]) -> dict:
     return {alias: F(path) for alias, path in keys.items() if alias != path}
 
 
+def summaries_kept() -> bool:
+    """The trigger that keeps TargetSummary is PostgreSQL's (migration stats/0002); elsewhere (SQLite for
+    scripts/run) the figures group the targets themselves."""
+    return connection.vendor == "postgresql"
+
+
 def _per_reform(f: StatsFilters, keys: Mapping[str, str]) -> bool:
     """True when the reforms' target counts (TargetSummary) answer: no city is chosen and every key is the reform's
     (a path through "reform__", or "reform_id"), so no group needs the targets' own cities."""
-    return f.city_ids is None and all(path == "reform_id" or path.startswith("reform__") for path in keys.values())
+    return (
+        summaries_kept()
+        and f.city_ids is None
+        and all(path == "reform_id" or path.startswith("reform__") for path in keys.values())
+    )
 
 
 def summaries(f: StatsFilters) -> QuerySet:
@@ -242,7 +252,7 @@ def unit_target_groups(f: StatsFilters) -> list[dict]:
         "issued_on": F("reform__batch__issued_on"),
         "deadline": Coalesce("reform__deadline", "reform__batch__default_deadline"),
     }
-    if f.city_ids is None:  # the counts the trigger keeps per reform
+    if f.city_ids is None and summaries_kept():  # the counts the trigger keeps per reform
         per_reform = summaries(f).values("reform_id", *TARGET_FIELDS, **schedule).order_by()
     else:
         per_reform = targets(f).values("reform_id", **schedule).annotate(**_target_counts()).order_by()
