@@ -113,6 +113,10 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses sign-ins for a locked-out user name from the same address before the password
     # is even checked.
     "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, reading a session's user with its roles in one query (issue 11).
+    "core.authentication.ModelBackend",
+    # Django's own, last: sessions signed in before issue 11 name it and stay signed in (it answers permissions
+    # from the same per-user cache, so it costs no query).
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -172,7 +176,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -307,7 +311,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Redis in production (shared by every web process, so throttling counts are global); a file cache otherwise.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
     )

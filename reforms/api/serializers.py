@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reforms.choices import Category, ResponsibilityRole, Scope, TargetStatus
@@ -67,7 +68,32 @@ class TargetCitySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "status", "status_display", "not_applicable_reason", "status_changed_on"]
 
 
+class TargetStatusCountsSerializer(serializers.Serializer):
+    """How many of a reform's target cities are at each status (every status present, 0 if none)."""
+
+    not_started = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    done = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+
+
+def target_status_counts(reform) -> dict[str, int]:
+    """{status: count} for every TargetStatus, from the counts ReformViewSet annotates (total, done, applicable, in
+    progress): a not-applicable target is one not applicable, a not-started one an applicable one neither done nor
+    in progress."""
+    return {
+        TargetStatus.NOT_STARTED.value: reform.applicable_count - reform.done_count - reform.in_progress_count,
+        TargetStatus.IN_PROGRESS.value: reform.in_progress_count,
+        TargetStatus.DONE.value: reform.done_count,
+        TargetStatus.NOT_APPLICABLE.value: reform.target_count - reform.applicable_count,
+    }
+
+
 class ReformSerializer(serializers.ModelSerializer):
+    """A reform in the list: its responsible units, and its target cities as counts per status. The cities
+    themselves are in the detail (ReformDetailSerializer): nested in the list they were 300 per reform at national
+    scale, 15,000 objects on a page of 50 (issue 11)."""
+
     url = serializers.HyperlinkedIdentityField(view_name="reforms-api:reform-detail")
     batch = BatchBriefSerializer(read_only=True)
     category_display = ChoiceLabelField(source="category", choices=Category.choices)
@@ -75,10 +101,10 @@ class ReformSerializer(serializers.ModelSerializer):
     effective_deadline = serializers.DateField(read_only=True, allow_null=True)
     # Prefetched in ReformViewSet.get_queryset(), in table order and by city code.
     responsible_units = ResponsibleUnitSerializer(source="responsibilities", many=True, read_only=True)
-    target_cities = TargetCitySerializer(source="targets", many=True, read_only=True)
     # Annotated by ReformQuerySet.with_counts().
     target_count = serializers.IntegerField(read_only=True)
     done_count = serializers.IntegerField(read_only=True)
+    target_status_counts = serializers.SerializerMethodField()
 
     class Meta:
         model = Reform
@@ -100,7 +126,20 @@ class ReformSerializer(serializers.ModelSerializer):
             "deadline",
             "effective_deadline",
             "responsible_units",
-            "target_cities",
             "target_count",
             "done_count",
+            "target_status_counts",
         ]
+
+    @extend_schema_field(TargetStatusCountsSerializer)
+    def get_target_status_counts(self, reform) -> dict[str, int]:
+        return target_status_counts(reform)
+
+
+class ReformDetailSerializer(ReformSerializer):
+    """One reform with its target cities, by city code (prefetched in ReformViewSet.get_queryset())."""
+
+    target_cities = TargetCitySerializer(source="targets", many=True, read_only=True)
+
+    class Meta(ReformSerializer.Meta):
+        fields = [*ReformSerializer.Meta.fields, "target_cities"]

@@ -1,11 +1,13 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core.pagination import Pagination, ordering_schema
+from reforms.choices import TargetStatus
 from reforms.filtersets import ReformFilterSet
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 
-from .serializers import BatchSerializer, ReformSerializer
+from .serializers import BatchSerializer, ReformDetailSerializer, ReformSerializer
 
 # Every authenticated role reads batches and reforms with all their units and cities: the task-division table is
 # public within the service, and unit staff need to see the reforms their unit only co-implements and who leads
@@ -36,18 +38,34 @@ class ReformViewSet(ReadOnlyModelViewSet):
     pagination_class = Pagination
     ordering_fields = ["position", "number", "code", "deadline"]
 
+    def get_serializer_class(self):
+        return ReformSerializer if self.action == "list" else ReformDetailSerializer
+
     def get_queryset(self):
-        return (
+        # With with_counts()' total, done and applicable, the targets in progress give every status's count.
+        in_progress = (
+            RolloutTarget.objects.filter(reform=OuterRef("pk"), status=TargetStatus.IN_PROGRESS)
+            .order_by()
+            .values("reform")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        reforms = (
             Reform.objects.restrict(self.request.user, "browse")
             .with_counts()
+            .annotate(in_progress_count=Coalesce(Subquery(in_progress), 0))
             .select_related("batch")
             .prefetch_related(
                 Prefetch(
                     "responsibilities",
                     queryset=Responsibility.objects.select_related("unit").order_by("position", "id"),
-                ),
-                Prefetch("targets", queryset=RolloutTarget.objects.select_related("city").order_by("city__code")),
+                )
             )
             # Explicit: Meta.ordering is dropped from GROUP BY queries. "batch" sorts by Batch.Meta.ordering.
             .order_by(*Reform._meta.ordering)
         )
+        if self.action == "list":
+            return reforms
+        # The detail nests its target cities (the list counts them: 300 per reform at national scale, issue 11).
+        targets = RolloutTarget.objects.select_related("city").order_by("city__code")
+        return reforms.prefetch_related(Prefetch("targets", queryset=targets))

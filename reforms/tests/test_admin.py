@@ -351,10 +351,10 @@ def test_the_office_changelist_query_count_does_not_grow_with_rows(
         ResponsibilityFactory(reform=reform, unit=UnitFactory(), role=ResponsibilityRole.CO, position=1)
         RolloutTargetFactory(reform=reform, city=city, status=TargetStatus.DONE)
     client = admin_client_for(office)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check (is_office),
-    # 6 batch filter choices, 7 unit filter choices, 8 city filter choices, 9 count of filtered rows,
-    # 10 count of all rows ("of N total"), 11 the page of reforms with lead unit and counts annotated.
-    with django_assert_num_queries(11):
+    # 1 session, 2 user with its groups, units and permissions (core.authentication.ModelBackend; was 2-5 before
+    # issue 11), 3 batch filter choices, 4 unit filter choices, 5 city filter choices, 6 count of filtered rows,
+    # 7 count of all rows ("of N total"), 8 the page of reforms with lead unit and counts annotated.
+    with django_assert_num_queries(8):
         response = client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == rows
 
@@ -368,10 +368,10 @@ def test_the_unit_staff_changelist_query_count_does_not_grow_with_rows(
         reform_of(unit_a, batch=batch)
         reform_of(UnitFactory(), batch=batch)
     client = admin_client_for(reporter)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check, 6 API-consumer group check
-    # (both in Reform.objects.restrict), 7 the user's unit ids, 8 batch filter choices, 9 unit filter choices,
-    # 10 city filter choices, 11 count of filtered rows, 12 count of all rows, 13 the page of reforms.
-    with django_assert_num_queries(13):
+    # 1 session, 2 user with its groups, units and permissions (was 2-7: permissions, office and consumer checks
+    # and unit ids apart), 3 batch filter choices, 4 unit filter choices, 5 city filter choices, 6 count of filtered
+    # rows, 7 count of all rows, 8 the page of reforms.
+    with django_assert_num_queries(8):
         response = client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == rows
 

@@ -1,5 +1,7 @@
 from rest_framework.permissions import DjangoModelPermissions
 
+from core import access
+
 
 class ScopedModelPermissions(DjangoModelPermissions):
     """Model permissions, checked after the scope on detail routes: a report outside one's scope answers 404 for
@@ -9,6 +11,8 @@ class ScopedModelPermissions(DjangoModelPermissions):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return False
+        # The roles and the model permissions in one query (core.access), before DRF asks ModelBackend for them.
+        access.load_roles(request.user)
         if getattr(view, "detail", False):
             return True  # decided by has_object_permission() once get_object() found the report in scope
         return super().has_permission(request, view)

@@ -257,12 +257,11 @@ def test_the_office_queue_takes_the_same_queries_for_1_and_50_reports(
         )
     client = signed_in(client, office)
 
-    # 1 session, 2 user, 3 is the user in the office group (cached on the user from then on), 4-5 the user's and
-    # the groups' permissions, 6 the periods and 7 the units of the sidebar filters, 8 the count of the queue and
-    # 9 of all reports ("50 of 50 total"), 10 the rows with their reform, unit and period joined and their line,
-    # done-line and file counts as subqueries. (No membership query: the office files no reports, see
-    # ProgressReportAdmin.has_add_permission.)
-    with django_assert_num_queries(10):
+    # 1 session, 2 user with its groups, units and permissions (core.authentication.ModelBackend: was four
+    # queries before issue 11), 3 the periods and 4 the units of the sidebar filters, 5 the count of the queue and
+    # 6 of all reports ("50 of 50 total"), 7 the rows with their reform, unit and period joined and their line,
+    # done-line and file counts as subqueries.
+    with django_assert_num_queries(7):
         response = client.get(reverse(CHANGELIST))
 
     assert len(listed(response)) == rows
@@ -276,10 +275,10 @@ def test_a_reporters_list_takes_the_same_queries_for_1_and_50_reports(
         make_report(reporter, reform_a, period=ReportingPeriodFactory(batch=reform_a.batch))
     client = signed_in(client, reporter)
 
-    # 1 session, 2 user, 3 office group?, 4-5 permissions, 6 memberships (the scope), 7 consumer group? (the scope),
-    # 8 periods and 9 units of the sidebar filters, 10 the count of the filtered list and 11 of the whole list,
-    # 12 the rows, joined and counted as for the office.
-    with django_assert_num_queries(12):
+    # 1 session, 2 user with its groups, memberships (the scope) and permissions in one query (was six), 3 periods
+    # and 4 units of the sidebar filters, 5 the count of the filtered list and 6 of the whole list, 7 the rows,
+    # joined and counted as for the office.
+    with django_assert_num_queries(7):
         response = client.get(reverse(CHANGELIST))
 
     assert len(listed(response)) == rows

@@ -104,9 +104,9 @@ def test_the_report_list_of_a_reporter_costs_the_same_queries_for_1_and_50_rows(
         period = ReportingPeriodFactory(batch=reform_a.batch)
         services.report_create(user=reporter, reform=reform_a, period=period)
 
-    # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 COUNT (capped), 5 reports with their foreign keys, 6 city
-    # lines.
-    assert _count_queries(client_for, reporter, LIST) == 6
+    # 1 the user's roles (groups, unit ids, permissions: one query, core.access.load_roles), 2 COUNT (capped),
+    # 3 reports with their foreign keys, 4 city lines.
+    assert _count_queries(client_for, reporter, LIST) == 4
 
 
 @pytest.mark.parametrize("rows", [1, 50])

@@ -79,17 +79,19 @@ def test_a_create_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
 
     assert response.status_code == 201, response.json()
     assert len(response.json()["city_lines"]) == reform_a.targets.count()
-    # Who: 1 is_office, 2 the user's unit ids, 3 is_consumer, 4-5 model permissions (the user's, its groups').
-    # Input: 6 the reform in scope, 7 the period. Service: 8 SAVEPOINT, 9 the user's responsible unit (clean() does
-    # not ask again; the author's membership is the unit ids of 2, cached), 10 INSERT the report (no savepoint of
-    # its own: a duplicate's IntegrityError names its constraint), 11 the cities' confirmed submissions (the
-    # city-line source tracker.cities registers), 12 the target cities, 13 INSERT the city lines, 14 INSERT the
-    # transition, 15 the rollup's day (stats_report_sync: no rollup has run in this test, so it stops there; with one
-    # it adds the fact's UPDATE only: a draft changes no figure, pinned in tracker/stats/tests/test_refresh.py),
-    # 16 RELEASE. Answer: nothing read, the service kept what it wrote.
+    # Who: 1 the user's roles: its groups (is_office, is_consumer), unit ids and model permissions in one query
+    # (core.access.load_roles; five queries before). Input: 2 the reform in scope, 3 the period. Service:
+    # 4 SAVEPOINT, 5 the user's responsible unit (clean() does not ask again; the author's membership is the unit
+    # ids of 1, cached), 6 INSERT the report (no savepoint of its own: a duplicate's IntegrityError names its
+    # constraint), 7 the cities' confirmed submissions (the city-line source tracker.cities registers), 8 the target
+    # cities, 9 INSERT the city lines, 10 INSERT the transition, 11 the rollup's day
+    # (stats_report_sync: no rollup has run in this test, so it stops there; with one it adds the fact's UPDATE
+    # only: a draft changes no figure, pinned in tracker/stats/tests/test_refresh.py), 12 RELEASE. Answer: nothing
+    # read, the service kept what it wrote. Outside a test the SAVEPOINT and RELEASE are BEGIN and COMMIT, and an
+    # API token brings the roles with it (core.authentication.TokenAuthentication).
     # Before issue 11's work: 41; then 24 (a savepoint and an exists() around the INSERT, two queries in clean(),
-    # the answer re-read in five queries).
-    assert len(queries) == 16, _statements(queries)
+    # the answer re-read in five queries), then 15 (the roles in five queries).
+    assert len(queries) == 12, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -102,13 +104,14 @@ def test_a_submit_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
 
     assert response.status_code == 200, response.json()
     assert len(response.json()["city_lines"]) == reform_a.targets.count()
-    # Who: 1 is_office, 2 unit ids, 3 is_consumer, 4 the report in scope, 5-6 model permissions. Service:
-    # 7 SAVEPOINT, 8 the report locked with its related objects and whether its unit is responsible (for clean()),
-    # 9 the city lines (read once for completeness, snapshot and answer), 10 the target cities without a line,
-    # 11 the conditional UPDATE, 12 the attachments (snapshot and answer), 13 INSERT revision, 14 INSERT transition,
-    # 15 UPDATE the obligation (met), 16 the rollup's day, 17 RELEASE. Answer: 18 the transitions (the history, with
-    # the row just inserted); the revisions of a first submission are the one just written. Before: 48, then 24.
-    assert len(queries) == 18, _statements(queries)
+    # Who: 1 the roles (groups, unit ids, permissions), 2 the report in scope. Service: 3 SAVEPOINT, 4 the report
+    # locked with its related objects, whether its unit is responsible (for clean()) and the names of the target
+    # cities without a line (the completeness check, a query of its own before), 5 the city lines (read once for
+    # snapshot and answer), 6 the conditional UPDATE, 7 the attachments (snapshot and answer), 8 INSERT revision,
+    # 9 INSERT transition, 10 UPDATE the obligation (met), 11 the rollup's day, 12 RELEASE. Answer: 13 the
+    # transitions (the history, with the row just inserted); the revisions of a first submission are the one just
+    # written. Before: 48, then 24, then 18.
+    assert len(queries) == 13, _statements(queries)
     assert [r["number"] for r in response.json()["revisions"]] == [1]
 
 
@@ -122,8 +125,8 @@ def test_a_resubmission_reads_the_earlier_revisions_for_its_answer(client_for, r
 
     assert response.status_code == 200, response.json()
     assert [r["number"] for r in response.json()["revisions"]] == [1, 2]
-    # As a first submission, plus 19 the revisions (the earlier ones are not the service's to know).
-    assert len(queries) == 19, _statements(queries)
+    # As a first submission, plus 14 the revisions (the earlier ones are not the service's to know).
+    assert len(queries) == 14, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -137,11 +140,11 @@ def test_an_update_costs_a_fixed_number_of_queries(client_for, reporter, created
 
     assert response.status_code == 200, response.json()
     assert response.json()["city_lines"][0]["status"] == TargetStatus.DONE
-    # Who: 1 is_office, 2 unit ids, 3 is_consumer, 4 the report in scope with its related objects, 5-6 model
-    # permissions. Input: 7 the city given. Service: 8 SAVEPOINT, 9 clean() (the unit is responsible), 10 the
-    # conditional UPDATE, 11 the city lines, 12 the given city is a target (ReportCityLine.clean(), per line given),
-    # 13 UPDATE that line, 14 RELEASE. Answer: 15 transitions, 16 revisions, 17 attachments (the lines are kept).
-    assert len(queries) == 17, _statements(queries)
+    # Who: 1 the roles, 2 the report in scope with its related objects. Input: 3 the city given. Service:
+    # 4 SAVEPOINT, 5 clean() (the unit is responsible), 6 the conditional UPDATE, 7 the city lines, 8 the given city
+    # is a target (ReportCityLine.clean(), per line given), 9 UPDATE that line, 10 RELEASE. Answer: 11 transitions,
+    # 12 revisions, 13 attachments (the lines are kept). Before the roles took one query: 17.
+    assert len(queries) == 13, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -156,12 +159,13 @@ def test_a_review_costs_a_fixed_number_of_queries(client_for, office, submitted,
     assert response.status_code == 200, response.json()
     state = ReportState.APPROVED if action == "approve" else ReportState.RETURNED
     assert response.json()["state"] == state
-    # Who: 1 is_office, 2 the report in scope (the office sees all), 3-4 model permissions. Service: 5 SAVEPOINT,
-    # 6 the report locked with its related objects, 7 the conditional UPDATE; an approval: 8 the city lines, 9 the
-    # targets locked, 10 the lines of newer approved reports (and an UPDATE per target whose status changes: none
-    # here); then INSERT transition, UPDATE the obligation, the rollup's day, RELEASE. Answer: the city lines (a
-    # return did not read them), transitions, revisions, attachments. Before: 24 and 23 (the row re-read).
-    expected = {"approve": 17, "return": 15}[action]
+    # Who: 1 the roles (groups, units, permissions), 2 the report in scope (the office sees all). Service:
+    # 3 SAVEPOINT, 4 the report locked with its related objects, 5 the conditional UPDATE; an approval: 6 the city
+    # lines, 7 the targets locked, 8 the lines of newer approved reports (and an UPDATE per target whose status
+    # changes: none here); then INSERT transition, UPDATE the obligation, the rollup's day, RELEASE. Answer: the city
+    # lines (a return did not read them), transitions, revisions, attachments. Before: 24 and 23 (the row re-read),
+    # then 17 and 15 (the roles and permissions in three queries).
+    expected = {"approve": 15, "return": 13}[action]
     assert len(queries) == expected, _statements(queries)
 
 
@@ -174,11 +178,12 @@ def test_the_admin_add_and_change_saves_cost_a_fixed_number_of_queries(client, r
         response = client.post(add_url(reform_a), {**data, "_save": "1"})
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    # The admin's form is Django's: 1 session, 2 user, 3 SAVEPOINT (ATOMIC on the admin view), 4-5 permissions,
-    # 6-8 roles, 9-13 the choices of reform, targets, unit, period, 14-18 ModelForm.full_clean()'s foreign key
-    # look-ups, the model's rule and unique check, 19-21 a check constraint (SAVEPOINT, SELECT, RELEASE), 22-25
-    # the city lines formset (a city look-up and check per line). Then the service as for the API (26-38; plus a
-    # target check and an UPDATE per city line the form sends: two lines here), 39-42 the admin's change message
-    # reading the report and its related objects, 43 django_admin_log, 44 RELEASE. Not yet trimmed: the form's
-    # own checks repeat what the service and the database check (issue 11 left them to a later change).
-    assert len(adding) == 44, _statements(adding)
+    # The admin's form is Django's: 1 session, 2 user with its roles and permissions (core.authentication.
+    # ModelBackend; five queries more before), 3 SAVEPOINT (ATOMIC on the admin view), 4-8 the choices of reform,
+    # targets, unit, period, 9-13 ModelForm.full_clean()'s foreign key look-ups, the model's rule and unique check,
+    # 14-16 a check constraint (SAVEPOINT, SELECT, RELEASE), 17-20 the city lines formset (a city look-up and check
+    # per line). Then the service as for the API (21-33, with the cities' confirmed submissions; plus a target check and an UPDATE per city line the form
+    # sends: two lines here), 34-37 the admin's change message reading the report and its related objects,
+    # 38 django_admin_log, 39 RELEASE. Not yet trimmed: the form's own checks repeat what the service and the
+    # database check (issue 11 left them to a later change).
+    assert len(adding) == 39, _statements(adding)

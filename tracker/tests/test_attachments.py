@@ -277,6 +277,6 @@ def test_the_attachment_list_costs_the_same_queries_for_1_and_20_rows(client_for
         response = client.get(attachments_url(draft))
 
     assert response.status_code == 200 and response.json()["count"] == rows
-    # 1 is_office, 2 the user's unit ids, 3 is_consumer (scope of the report), 4 the report, 5 COUNT,
-    # 6 attachments joined with their uploader.
-    assert len(queries) == 6
+    # 1 the user's roles (core.access.load_roles: groups, unit ids and permissions in one query), 2 the report in
+    # scope, 3 COUNT, 4 attachments joined with their uploader.
+    assert len(queries) == 4

@@ -120,9 +120,9 @@ def test_the_unit_changelist_query_count_does_not_grow_with_rows(
     for _ in range(rows):
         MembershipFactory(unit=UnitFactory(city=city, kind=UnitKind.CITY_GOVERNMENT))
     client = admin_client_for(office)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 office group check (Unit.objects.restrict),
-    # 6 count of filtered rows, 7 count of all rows, 8 the page of units with their city joined and counts annotated.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user with its groups, units and permissions (core.authentication.ModelBackend), 3 count of
+    # filtered rows, 4 count of all rows, 5 the page of units with their city joined and counts annotated.
+    with django_assert_num_queries(5):
         response = client.get(UNITS)
     assert len(response.context["cl"].result_list) == rows
 

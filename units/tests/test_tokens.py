@@ -98,9 +98,9 @@ def test_the_token_list_costs_the_same_queries_for_1_and_20_tokens(client, offic
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == count
-    # session, user, the user's groups (office check) and permissions, count for the paginator, unfiltered count,
+    # session, user with its groups, units and permissions (one query), count for the paginator, unfiltered count,
     # the page of tokens joined with their users, and the filters' dates: the same for any number of tokens.
-    assert len(queries) == 8, [q["sql"] for q in queries]
+    assert len(queries) == 5, [q["sql"] for q in queries]
 
 
 # --- the endpoint ---

@@ -56,9 +56,11 @@ def _check_complete(report: ProgressReport, lines: list[ReportCityLine]) -> None
     errors: dict[str, list] = {}
     if not report.work_done.strip():
         errors["work_done"] = [_("Say what was done before submitting the report.")]
-    covered = {line.city_id for line in lines}
-    missing = RolloutTarget.objects.filter(reform_id=report.reform_id).exclude(city_id__in=covered)
-    names = [str(t.city) for t in missing.select_related("city")]
+    names = getattr(report, "uncovered_cities", None)
+    if names is None:  # report_lock(uncovered_cities=True) did not read them
+        covered = {line.city_id for line in lines}
+        missing = RolloutTarget.objects.filter(reform_id=report.reform_id).exclude(city_id__in=covered)
+        names = [str(t.city) for t in missing.select_related("city")]
     if names:
         errors["city_lines"] = [
             _("Every target city needs a line; missing: %(cities)s.") % {"cities": "、".join(names)}
@@ -75,7 +77,7 @@ def report_submit(
     is met and the statistics count it, in the same transaction. `at` (default now) is the submission time.
     The report returned carries its city lines and attachments as snapshotted."""
     access.require_unit_member(user, report.unit_id)
-    report = report_lock(report)
+    report = report_lock(report, uncovered_cities=True)
     if report.state not in EDITABLE_STATES:
         raise ReportStateConflict(_("Only a draft or a returned report can be submitted."))
     if version is not None and report.version != version:

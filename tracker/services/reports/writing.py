@@ -4,31 +4,40 @@ statistics in step, and handing the caller what was written (the API answers fro
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, F, OuterRef
 
-from reforms.models import Responsibility
+from reforms.models import Responsibility, RolloutTarget
 from tracker.reminders.services.obligations import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
 
 from ...exceptions import PreconditionFailed, ReportStateConflict
-from ...models import ProgressReport, ReportTransition
+from ...models import ProgressReport, ReportCityLine, ReportTransition
 
 # Resolved from the database by the caller (serializer, report_lock(), the signed-in user): full_clean() would look
 # each up again, one SELECT apiece.
 FOREIGN_KEYS = ["reform", "unit", "period", "author", "reviewer"]
 
 
-def report_lock(report: ProgressReport) -> ProgressReport:
+def report_lock(report: ProgressReport, *, uncovered_cities: bool = False) -> ProgressReport:
     """The report's row, locked to the end of the transaction, with what its answer and snapshot show joined.
 
     Reviewer and unit may act at once; the lock orders them and the fresh row says what the winner left.
+    `uncovered_cities=True` (a submit) also brings the names of the reform's target cities the report has no line
+    for, as `report.uncovered_cities`: the completeness check, in the same query (issue 11).
     """
     # Whether the unit is (still) responsible for the reform comes with the row: clean() reads it from there.
     responsible = Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"))
+    annotations = {"responsible": Exists(responsible)}
+    if uncovered_cities and connection.vendor == "postgresql":  # ARRAY(subquery); elsewhere a query of its own
+        covered = ReportCityLine.objects.filter(report_id=OuterRef(OuterRef("pk"))).values("city_id")
+        targets = RolloutTarget.objects.filter(reform_id=OuterRef("reform_id")).exclude(city_id__in=covered)
+        annotations["uncovered_cities"] = ArraySubquery(targets.order_by("city__code").values("city__name"))
     locked = (
         ProgressReport.objects.select_for_update(of=("self",))
         .select_related("reform", "unit", "period", "author", "reviewer")
-        .annotate(responsible=Exists(responsible))
+        .annotate(**annotations)
         .get(pk=report.pk)
     )
     if locked.responsible:

@@ -6,7 +6,7 @@ query count does not grow with the data. Statuses (colours) are attached separat
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 
 from reforms.choices import Category, ResponsibilityRole, Scope
 from reforms.models import Reform, Responsibility
@@ -23,6 +23,7 @@ from .figures import (
     report_groups,
     report_totals,
     target_groups,
+    targets,
     unit_target_groups,
 )
 
@@ -222,12 +223,16 @@ class Overview:
 def overview(f: StatsFilters, clock: Clock) -> Overview:
     """Everything the filters keep, summed: reforms, target cities, targets by status, report figures."""
     figures = Figures(reforms=filtered_reforms(f).count())
-    cities = set()
-    for group in target_groups(f, {"city_id": "city_id"}):
+    for group in target_groups(f, {}):  # by schedule only: from the reforms' target counts unless cities are chosen
         figures.add_targets(group, today=clock.today, soon_until=clock.soon_until)
-        cities.add(group["city_id"])
     figures.add_reports(report_totals(f, clock))
-    return Overview(figures=figures, target_cities=len(cities))
+    return Overview(figures=figures, target_cities=target_city_count(f))
+
+
+def target_city_count(f: StatsFilters) -> int:
+    """The cities with at least one target the filters keep: one index probe per city (300 at national scale), where
+    grouping the targets by city read all 2.2 million of them (issue 11)."""
+    return City.objects.filter(Exists(targets(f).filter(city_id=OuterRef("pk")))).count()
 
 
 BREAKDOWNS = {

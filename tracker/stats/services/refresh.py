@@ -28,6 +28,7 @@ from ..selectors.figures import Clock, StatsFilters
 from ..selectors.statuses import month_of
 from .facts import SUBMITTED_STATES, facts_insert, facts_sync_reports, reform_fingerprints
 from .generation import answers_invalidate_on_commit
+from .targets import target_summaries_rebuild
 
 EVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 # Reform ids per statement: well under SQLite's limit on query parameters.
@@ -82,6 +83,7 @@ def stats_refresh(*, full: bool = False) -> StatsRefreshResult:
         new_day = state.as_of_date != today or state.due_soon_until != soon
         if rebuild:
             _facts_rebuild(None)
+            target_summaries_rebuild()  # kept by a trigger; recounted for data loaded with triggers off
             reform_ids = None
             if connection.vendor == "postgresql":
                 # Fresh statistics for the planner: after a rebuild the rows sit in due-date order, which is what

@@ -1,0 +1,109 @@
+"""What the role checks cost (issue 11): one query per request for the user's groups, units and permissions, none
+on top of an API token's or a session's user look-up, and the answers exactly Django's own."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core import access
+
+pytestmark = pytest.mark.django_db
+
+REPORTS = reverse("tracker-api:report-list")
+
+
+def _fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_every_role_fact_and_permission_comes_from_one_query(reporter, unit_a):
+    user = _fresh(reporter)
+    user.user_permissions.add(Permission.objects.get(codename="view_city"))  # one of its own, beside its group's
+    user = _fresh(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        facts = (access.is_office(user), access.is_consumer(user), access.unit_ids_of(user))
+        may = user.has_perms(["tracker.add_progressreport", "units.view_city"])
+        may_not = user.has_perm("tracker.delete_reportingperiod")
+
+    assert len(queries) == 1, [q["sql"] for q in queries.captured_queries]
+    assert facts == (False, False, [unit_a.pk]) and may and not may_not
+    # The permissions are Django's own answer, kept where ModelBackend keeps it.
+    backend, plain = ModelBackend(), _fresh(user)
+    assert user._user_perm_cache == backend.get_user_permissions(plain) == {"units.view_city"}
+    assert user._group_perm_cache == backend.get_group_permissions(plain)
+    assert user.get_all_permissions() == backend.get_all_permissions(_fresh(user))
+
+
+@pytest.mark.parametrize("persona", ["office", "consumer", "reporter"])
+def test_the_roles_match_for_every_persona(persona, request):
+    user = _fresh(request.getfixturevalue(persona))
+    expected = {"office": (True, False), "consumer": (False, True), "reporter": (False, False)}[persona]
+    assert (access.is_office(user), access.is_consumer(user)) == expected
+
+
+def test_an_api_token_brings_the_roles_with_it(reporter):
+    token = Token.objects.create(user=reporter)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.get(REPORTS)  # the throttles' first cache writes
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(REPORTS)
+
+    assert response.status_code == 200
+    # 1 the token with its user, groups, units and permissions (DRF's token look-up plus three role queries
+    # before), 2 COUNT (capped; no report yet, so no page is read).
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_bad_token_is_refused_in_chinese():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token nope", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.get(REPORTS)
+    # 403, not 401: session authentication comes first and names no WWW-Authenticate scheme (core/schema.py).
+    assert response.status_code == 403
+    assert response.json()["detail"] == "认证令牌无效。", response.json()
+
+
+def test_an_inactive_users_token_is_refused(reporter):
+    token = Token.objects.create(user=reporter)
+    reporter.is_active = False
+    reporter.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(REPORTS).status_code == 403
+
+
+def test_a_session_user_comes_with_its_roles(client, reporter):
+    client.force_login(reporter)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(REPORTS)
+
+    assert response.status_code == 200
+    # 1 the session, 2 the user with its groups, units and permissions (core.authentication.ModelBackend),
+    # 3 COUNT (no report yet, so no page is read).
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_redis_cache_reuses_its_client_object():
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=True) is client
+    cache.set("perf-probe", 1)
+    assert cache.get("perf-probe") == 1
+
+
+def test_a_session_signed_in_through_djangos_own_backend_stays_signed_in(client, reporter):
+    # Sessions from before issue 11 name django.contrib.auth.backends.ModelBackend; it stays listed, last.
+    client.force_login(reporter, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(REPORTS)
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == reporter.pk
