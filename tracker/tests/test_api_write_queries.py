@@ -182,8 +182,9 @@ def test_the_admin_add_and_change_saves_cost_a_fixed_number_of_queries(client, r
     # ModelBackend; five queries more before), 3 SAVEPOINT (ATOMIC on the admin view), 4-8 the choices of reform,
     # targets, unit, period, 9-13 ModelForm.full_clean()'s foreign key look-ups, the model's rule and unique check,
     # 14-16 a check constraint (SAVEPOINT, SELECT, RELEASE), 17-20 the city lines formset (a city look-up and check
-    # per line). Then the service as for the API (21-33, with the cities' confirmed submissions; plus a target check and an UPDATE per city line the form
-    # sends: two lines here), 34-37 the admin's change message reading the report and its related objects,
+    # per line). Then the service as for the API (21-33, with the cities' confirmed submissions; plus a target check
+    # and an UPDATE per city line the form sends: two lines here), 34-37 the admin's change message reading the
+    # report and its related objects,
     # 38 django_admin_log, 39 RELEASE. Not yet trimmed: the form's own checks repeat what the service and the
     # database check (issue 11 left them to a later change).
     assert len(adding) == 39, _statements(adding)
