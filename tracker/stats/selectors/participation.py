@@ -221,22 +221,24 @@ def _rows(sql: str, params: list) -> dict[int, Counts]:
         return {key: Counts(due=d, on_time=o, late=late, upcoming=u) for key, d, o, late, u in cursor.fetchall()}
 
 
-def city_submission_counts(f: StatsFilters, today: datetime.date, periods) -> dict[int, Counts]:
-    """Per city: its applicable targets' submissions owed for the given (period ids, due dates). One query."""
+def city_submission_counts(f: StatsFilters, today: datetime.date, periods, by: str = "city") -> dict[int, Counts]:
+    """Per city (or per reform: `by`="reform"): the applicable targets' submissions owed for the given (period ids,
+    due dates). One query."""
     reforms_sql, reforms_params = _reform_filter(replace(f, city_ids=None), "t.reform_id")
     cities_sql, cities_params = _in("t.city_id", f.city_ids)
     counting, counting_params = _counting("s", CLAIM_STATES, today)
     filing = f"LEFT JOIN {_table(CitySubmission)} s ON s.target_id = t.id AND s.period_id = rp.id"
     sql = (
-        f"SELECT t.city_id, {counting} FROM {_table(RolloutTarget)} t {_owed('t.reform_id', filing)}"
-        f" AND t.status <> %s AND {reforms_sql} AND {cities_sql} GROUP BY t.city_id"
+        f"SELECT t.{by}_id, {counting} FROM {_table(RolloutTarget)} t {_owed('t.reform_id', filing)}"
+        f" AND t.status <> %s AND {reforms_sql} AND {cities_sql} GROUP BY t.{by}_id"
     )
     params = [*counting_params, *periods, TargetStatus.NOT_APPLICABLE, *reforms_params, *cities_params]
     return _rows(sql, params)
 
 
-def unit_contribution_counts(f: StatsFilters, today: datetime.date, periods) -> dict[int, Counts]:
-    """Per co-unit: its contributions owed for the given (period ids, due dates). One query."""
+def unit_contribution_counts(f: StatsFilters, today: datetime.date, periods, by: str = "unit") -> dict[int, Counts]:
+    """Per co-unit (or per reform: `by`="reform"): the contributions owed for the given (period ids, due dates).
+    One query."""
     reforms_sql, reforms_params = _reform_filter(f, "resp.reform_id")
     units_sql, units_params = _in("resp.unit_id", f.unit_ids)
     counting, counting_params = _counting("c", (ContributionState.SUBMITTED.value,), today)
@@ -246,26 +248,27 @@ def unit_contribution_counts(f: StatsFilters, today: datetime.date, periods) -> 
     )
     owed = _owed("resp.reform_id", filing)
     sql = (
-        f"SELECT resp.unit_id, {counting} FROM {_table(Responsibility)} resp {owed}"
-        f" AND resp.role = %s AND {reforms_sql} AND {units_sql} GROUP BY resp.unit_id"
+        f"SELECT resp.{by}_id, {counting} FROM {_table(Responsibility)} resp {owed}"
+        f" AND resp.role = %s AND {reforms_sql} AND {units_sql} GROUP BY resp.{by}_id"
     )
     params = [*counting_params, *periods, ResponsibilityRole.CO, *reforms_params, *units_params]
     return _rows(sql, params)
 
 
-def city_claims(f: StatsFilters) -> dict[int, tuple[int, int, int]]:
-    """Per city: (applicable targets, those with a claim, those whose latest claim differs). One query.
+def city_claims(f: StatsFilters, by: str = "city") -> dict[int, tuple[int, int, int]]:
+    """Per city (or per reform: `by`="reform"): (applicable targets, those with a claim, those whose latest claim
+    differs). One query.
 
     The latest claim is the submitted or confirmed submission of the latest period (then the latest submission).
     """
     reforms_sql, reforms_params = _reform_filter(replace(f, city_ids=None), "t.reform_id")
     cities_sql, cities_params = _in("t.city_id", f.city_ids)
     sql = (
-        "SELECT t.city_id, COUNT(*), COUNT(c.status), COUNT(*) FILTER (WHERE c.status <> t.status)"
+        f"SELECT t.{by}_id, COUNT(*), COUNT(c.status), COUNT(*) FILTER (WHERE c.status <> t.status)"
         f" FROM {_table(RolloutTarget)} t LEFT JOIN LATERAL ("
         f"SELECT s.status FROM {_table(CitySubmission)} s JOIN {_table(ReportingPeriod)} rp ON rp.id = s.period_id"
         " WHERE s.target_id = t.id AND s.state = ANY(%s) ORDER BY rp.starts_on DESC, s.submitted_at DESC LIMIT 1"
-        f") c ON TRUE WHERE t.status <> %s AND {reforms_sql} AND {cities_sql} GROUP BY t.city_id"
+        f") c ON TRUE WHERE t.status <> %s AND {reforms_sql} AND {cities_sql} GROUP BY t.{by}_id"
     )
     params = [list(CLAIM_STATES), TargetStatus.NOT_APPLICABLE, *reforms_params, *cities_params]
     with connection.cursor() as cursor:
@@ -303,7 +306,7 @@ def city_participation(f: StatsFilters, today: datetime.date) -> list[CityPartic
     return rows
 
 
-def unit_contributions(f: StatsFilters, today: datetime.date) -> list[UnitContributions]:
+def unit_contributions(f: StatsFilters, today: datetime.date, periods=None) -> list[UnitContributions]:
     """One row per unit that is a co-unit of a filtered reform, by name. Four queries (three without periods)."""
     q = Q(role=ResponsibilityRole.CO, reform__in=filtered_reforms(f))
     if f.unit_ids is not None:
@@ -317,10 +320,38 @@ def unit_contributions(f: StatsFilters, today: datetime.date) -> list[UnitContri
     rows = [
         UnitContributions(subject={"id": s["unit_id"], "name": s["unit__name"]}, co_reforms=s["n"]) for s in subjects
     ]
-    counts = unit_contribution_counts(f, today, contribution_due_dates(f))
+    periods = periods if periods is not None else contribution_due_dates(f)
+    counts = unit_contribution_counts(f, today, periods)
     for row in rows:
         row.contributions = counts.get(row.subject["id"], Counts())
     return rows
+
+
+@dataclass
+class ReformParticipation:
+    """The participation columns of one reform's ledger row."""
+
+    submissions: Counts = field(default_factory=Counts)
+    claims_differing: int = 0
+    contributions: Counts = field(default_factory=Counts)
+
+
+def reform_participation(f: StatsFilters, today: datetime.date, periods=None) -> dict[int, ReformParticipation]:
+    """Per filtered reform: its cities' submissions, claims differing and its co-units' contributions. Three queries
+    after the periods' (`periods`: contribution_due_dates(f), computed once by a caller that needs them again).
+    The city filter keeps those cities' submissions; the unit filter, those units' contributions."""
+    periods = periods if periods is not None else contribution_due_dates(f)
+    submissions = city_submission_counts(f, today, periods, by="reform")
+    claims = city_claims(f, by="reform")
+    contributions = unit_contribution_counts(f, today, periods, by="reform")
+    return {
+        key: ReformParticipation(
+            submissions=submissions.get(key, Counts()),
+            claims_differing=claims.get(key, (0, 0, 0))[2],
+            contributions=contributions.get(key, Counts()),
+        )
+        for key in {*submissions, *claims, *contributions}
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------- claims

@@ -293,10 +293,10 @@ def grow(count: int) -> None:
         contribution(reform, co, first, "submitted", stamp(11, 2))
 
 
-def queries(client_for, user, url) -> int:
+def queries(client_for, user, url, **params) -> int:
     client = client_for(type(user).objects.get(pk=user.pk))
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, {"page_size": 200})
+        response = client.get(url, {"page_size": 200, **params})
     assert response.status_code == 200, response.data
     return len(captured)
 
@@ -322,3 +322,45 @@ def test_query_counts_for_city_and_unit_staff(frozen, client_for, count):
     # On top of the office's role check: the consumer check, their city memberships, their unit memberships.
     assert queries(client_for, make_city_user(city), CITIES) == OFFICE[CITIES] + 3
     assert queries(client_for, make_unit_user(unit), UNITS) == OFFICE[UNITS] + 3
+
+
+def test_the_ledger_shows_the_participation_and_the_claims(world, client_for, office):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client_for(office).get(reverse("stats-api:ledger-xlsx"))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    ledger = book["台账"]
+    headers = [c.value for c in ledger[2]]
+    start = headers.index("城市报送应报数")
+    # R1: 济南 and 青岛 owe P1 (on time, late), 青岛 claims otherwise; U2's contribution is in. R2: 济南's P1 was
+    # returned; U1 filed late, U3 has a draft. R3 (batch B2 first in the table): 青岛's Q1 is a draft, U2 filed none.
+    lines = [row[start : start + 5] for row in ledger.iter_rows(min_row=3, values_only=True)]
+    assert lines == [(1, 1, 0, 1, 1), (2, 0, 1, 1, 0), (1, 1, 0, 2, 1)]
+    matrix = book["改革事项 × 城市"]
+    cells = [row[4:] for row in matrix.iter_rows(min_row=3, max_row=5, values_only=True)]
+    assert cells == [
+        (None, "推进中", None),  # R3: 青岛's draft is no claim
+        ("推进中", "已完成（市报：推进中）", "不适用"),  # R1
+        ("未开始", None, None),  # R2: the returned submission is no claim
+    ]
+    units = {row[0]: row[1:] for row in book["配合单位材料"].iter_rows(min_row=3, values_only=True)}
+    assert units == {
+        "省测试甲厅": (1, 1, 0, 1, 0, 0),
+        "省测试乙厅": (2, 2, 1, 0, 1, 1),
+        "省测试丙厅": (1, 1, 0, 0, 1, 0),
+    }
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_matrix_claims_cost_one_query(frozen, client_for, office, count):
+    grow(count)
+    url = reverse("stats-api:matrix")
+    plain = queries(client_for, office, url)
+    from django.core.cache import cache
+
+    cache.clear()  # the answer is cached per query string: start again from an empty cache
+    assert queries(client_for, office, url, claims="1") == plain + 1
+    assert client_for(office).get(url, {"claims": "maybe"}).status_code == 400
