@@ -364,3 +364,16 @@ def test_the_matrix_claims_cost_one_query(frozen, client_for, office, count):
     cache.clear()  # the answer is cached per query string: start again from an empty cache
     assert queries(client_for, office, url, claims="1") == plain + 1
     assert client_for(office).get(url, {"claims": "maybe"}).status_code == 400
+
+
+def test_the_dashboard_heatmap_shows_a_differing_claim_on_request(world, client, office):
+    client.force_login(office)
+    url = reverse("stats:dashboard")
+
+    plain = client.get(url).content.decode()
+    shown = client.get(url, {"claims": "1"}).content.decode()
+
+    assert "市报：推进中" not in plain
+    # Only 青岛's claim on R1 differs (in progress, confirmed done).
+    assert shown.count("市报：推进中") == 1
+    assert shown.count("claim-differs") == 1
