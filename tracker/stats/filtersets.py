@@ -97,15 +97,24 @@ def _without_blanks(data) -> QueryDict:
 
 def stats_filters(user, data) -> StatsFilters:
     """Validate the query parameters for `user`; raises ValidationError (a 400) or PermissionDenied (a 403)."""
+    return filters_within(data, own=figure_unit_ids(user))
+
+
+def filters_within(data, *, own: tuple[int, ...] | None, own_cities: tuple[int, ...] | None = None) -> StatsFilters:
+    """Validate the query parameters, narrowed to the units `own` and the cities `own_cities` (None: all); a unit or
+    city filter naming another one answers 400."""
     filterset = StatsFilterSet(data=_without_blanks(data), queryset=Reform.objects.none())
     if not filterset.is_valid():
         raise ValidationError({field: list(errors) for field, errors in filterset.errors.items()})
     cleaned = filterset.form.cleaned_data
-    own = figure_unit_ids(user)
     units = _ids(cleaned.get("unit_id"), cleaned.get("unit"))
     if own is not None and units is not None and not set(units) <= set(own):
         field = "unit_id" if cleaned.get("unit_id") else "unit"
         raise ValidationError({field: [_("You can only see the figures of your own units.")]})
+    cities = _ids(cleaned.get("city_id"), cleaned.get("city"))
+    if own_cities is not None and cities is not None and not set(cities) <= set(own_cities):
+        field = "city_id" if cleaned.get("city_id") else "city"
+        raise ValidationError({field: [_("You can only see the figures of your own cities.")]})
     date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
     if date_from and date_to and date_from > date_to:
         raise ValidationError({"date_to": [_("The end date is before the start date.")]})
@@ -115,7 +124,7 @@ def stats_filters(user, data) -> StatsFilters:
         categories=tuple(cleaned.get("category") or ()),
         scopes=tuple(cleaned.get("scope") or ()),
         unit_ids=units if units is not None else own,
-        city_ids=_ids(cleaned.get("city_id"), cleaned.get("city")),
+        city_ids=cities if cities is not None else own_cities,
         period_ids=tuple(obj.pk for obj in cleaned.get("period_id") or ()),
         period_codes=(period,) if period else (),
         date_from=date_from,

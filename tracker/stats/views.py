@@ -23,6 +23,7 @@ from .definitions import DEFINITIONS, STALE_AFTER
 from .filtersets import stats_filters
 from .selectors.breakdowns import city_rows, filtered_reforms, reform_rows, unit_rows
 from .selectors.ordering import order_rows
+from .selectors.participation import attach_claims, latest_claims
 
 # The heatmap shows this many reforms; the ledger export has them all.
 HEATMAP_ROWS = 200
@@ -63,6 +64,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         units = order_rows(units, "-completion_rate,name", "unit")
         shown = reforms[:HEATMAP_ROWS]
         cells = selectors.matrix_cells(f, [row.key for row in shown], today)
+        # Opt-in (issue 12): each city's latest claim beside the confirmed status, one query more.
+        show_claims = request.GET.get("claims") == "1"
+        if show_claims:
+            attach_claims(cells, latest_claims([row.key for row in shown], f.city_ids))
         for row in shown:
             row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
             row.extra["url"] = admin_url("reforms_reform_change", row.key)
@@ -109,6 +114,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "definitions": DEFINITIONS,
             "choices": choices,
             "selected": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+            "show_claims": show_claims,
             "applied": [] if errors else self.applied_filters(request.GET, choices),
             "query": query.urlencode(),
             "statuses": TargetStatus,

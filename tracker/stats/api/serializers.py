@@ -1,5 +1,6 @@
 """Output shapes of the statistics API. Read-only: they describe (and document) the rows the selectors build."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -177,11 +178,28 @@ class OverviewSerializer(FreshnessSerializer):
     reform_colours = ColourCountsSerializer(read_only=True)
 
 
+class ClaimSerializer(serializers.Serializer):
+    """A city's latest submitted or confirmed submission on a target (issue 12)."""
+
+    status = serializers.ChoiceField(choices=TargetStatus.choices, read_only=True)
+    state = serializers.CharField(read_only=True, help_text=_("submitted or confirmed"))
+    period = serializers.CharField(read_only=True, help_text=_("The reporting period's code"))
+    submitted_at = serializers.DateTimeField(read_only=True)
+
+
 class CellSerializer(serializers.Serializer):
     city_id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=TargetStatus.choices, read_only=True)
     status_changed_on = serializers.DateField(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(read_only=True, help_text=DEFINITIONS["overdue_targets"])
+    # With ?claims=1 only (else null): the city's latest claim on the target, and whether it differs.
+    claim = ClaimSerializer(read_only=True, allow_null=True, default=None)
+    claim_differs = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("With claims=1: whether the city's latest claim differs from the confirmed status; else null."),
+    )
 
 
 class MatrixRowSerializer(ReformRowSerializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import participation, views
 
 app_name = "stats-api"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("reforms/", views.ReformBreakdownView.as_view(), name="reforms"),
     path("units/", views.UnitBreakdownView.as_view(), name="units"),
     path("cities/", views.CityBreakdownView.as_view(), name="cities"),
+    path("cities/participation/", participation.CityParticipationView.as_view(), name="city-participation"),
+    path("units/contributions/", participation.UnitContributionsView.as_view(), name="unit-contributions"),
     path("batches/", views.BatchBreakdownView.as_view(), name="batches"),
     path("categories/", views.CategoryBreakdownView.as_view(), name="categories"),
     path("scopes/", views.ScopeBreakdownView.as_view(), name="scopes"),

@@ -32,8 +32,10 @@ from ..filtersets import StatsFilterSet, stats_filters
 from ..selectors.breakdowns import filtered_reforms
 from ..selectors.ledger import ledger_build, ledger_csv, ledger_xlsx
 from ..selectors.ordering import order_rows, ordering_fields
+from ..selectors.participation import attach_claims, latest_claims
 from ..services.generation import answers_generation
 from . import serializers as s
+from .claims import CLAIMS_PARAMETER, wants_claims
 
 TAGS = ["stats"]
 # An answer outlives its rollup version by at most this long (seconds): the beat refreshes every minute, and target
@@ -235,7 +237,7 @@ class ScopeBreakdownView(BreakdownView):
         ),
         DESCRIPTION,
     ),
-    parameters=[*FILTERS, ordering_parameter("reform"), *PAGING],
+    parameters=[*FILTERS, ordering_parameter("reform"), *PAGING, CLAIMS_PARAMETER],
     responses=s.MatrixSerializer,
 )
 class MatrixView(StatsView):
@@ -247,6 +249,8 @@ class MatrixView(StatsView):
 
         def results(page) -> list:
             cells = selectors.matrix_cells(f, [row.key for row in page], clock.today)
+            if wants_claims(request):
+                attach_claims(cells, latest_claims([row.key for row in page], f.city_ids))
             for row in page:
                 row.extra["cells"] = [cells.get((row.key, city.key)) for city in cities]
             return s.MatrixRowSerializer(page, many=True).data

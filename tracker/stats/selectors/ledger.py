@@ -23,6 +23,14 @@ from ..choices import StatusColour, SubjectKind
 from .breakdowns import Row, city_rows, reform_rows
 from .figures import Clock, StatsFilters
 from .ordering import order_rows
+from .participation import (
+    UnitContributions,
+    attach_claims,
+    contribution_due_dates,
+    latest_claims,
+    reform_participation,
+    unit_contributions,
+)
 from .statuses import attach_statuses
 from .timeline import matrix_cells
 
@@ -71,6 +79,12 @@ def ledger_columns() -> list[LedgerColumn]:
         LedgerColumn("completion_rate", _("Completion rate"), 9),
         LedgerColumn("last_report_at", _("Last report"), 17),
         LedgerColumn("colour", _("Status colour"), 8),
+        # Issue 12: what the target cities and the co-units owe and have not filed (definitions: docs/statistics.md).
+        LedgerColumn("submissions_due", _("City submissions due"), 9),
+        LedgerColumn("submissions_missing", _("City submissions missing"), 9),
+        LedgerColumn("claims_differing", _("City claims differing from the confirmed status"), 10),
+        LedgerColumn("contributions_due", _("Co-unit contributions due"), 9),
+        LedgerColumn("contributions_missing", _("Co-unit contributions missing"), 9),
     ]
 
 
@@ -82,6 +96,7 @@ class Ledger:
     values: list[dict]
     cities: list[Row]
     cells: dict
+    units: list[UnitContributions]
     as_of: datetime.datetime | None
     generated_at: datetime.datetime
 
@@ -103,11 +118,24 @@ def ledger_build(f: StatsFilters, clock: Clock) -> Ledger:
         for pk, content, note in Reform.objects.filter(id__in=ids).values_list("id", "content", "verification_note")
     }
     cities = city_rows(f, clock)
+    periods = contribution_due_dates(f)
+    participation = reform_participation(f, clock.today, periods)
+    values = [_values(row, units.get(row.key, []), *texts[row.key]) for row in rows]
+    for row, line in zip(rows, values, strict=True):
+        found = participation.get(row.key)
+        line.update(
+            submissions_due=found.submissions.due if found else 0,
+            submissions_missing=found.submissions.missing if found else 0,
+            claims_differing=found.claims_differing if found else 0,
+            contributions_due=found.contributions.due if found else 0,
+            contributions_missing=found.contributions.missing if found else 0,
+        )
     return Ledger(
         rows=rows,
-        values=[_values(row, units.get(row.key, []), *texts[row.key]) for row in rows],
+        values=values,
         cities=cities,
-        cells=matrix_cells(f, ids, clock.today),
+        cells=attach_claims(matrix_cells(f, ids, clock.today), latest_claims(ids, f.city_ids)),
+        units=unit_contributions(f, clock.today, periods),
         as_of=clock.state.refreshed_at,
         generated_at=timezone.now(),
     )
@@ -162,6 +190,7 @@ def ledger_xlsx(ledger: Ledger) -> bytes:
         workbook = Workbook()
         _ledger_sheet(workbook.active, ledger)
         _matrix_sheet(workbook.create_sheet(), ledger)
+        _contributions_sheet(workbook.create_sheet(), ledger)
         buffer = io.BytesIO()
         workbook.save(buffer)
     return buffer.getvalue()
@@ -255,7 +284,7 @@ def _matrix_sheet(sheet, ledger: Ledger) -> None:
     for row, values in zip(ledger.rows, ledger.values, strict=True):
         line = [values["batch"], values["section"], values["number"], values["title"]]
         cells = [ledger.cells.get((row.key, city.key)) for city in cities]
-        sheet.append(line + [labels[cell["status"]] if cell else None for cell in cells])
+        sheet.append(line + [_cell_text(cell, labels) for cell in cells])
         number = sheet.max_row
         _never_a_formula(sheet.cell(number, 4))
         sheet.cell(number, 4).alignment = Alignment(wrap_text=True, vertical="top")
@@ -280,3 +309,39 @@ def _matrix_sheet(sheet, ledger: Ledger) -> None:
         sheet.column_dimensions[get_column_letter(offset)].width = 8
     # The reform columns stay in view while scrolling across the cities.
     _sheet_setup(sheet, last_column=len(fixed) + len(cities), rows=len(ledger.rows), freeze="E3")
+
+
+def _cell_text(cell: dict | None, labels: dict) -> str | None:
+    """A target's confirmed status, with the city's latest claim beside it when the two differ."""
+    if not cell:
+        return None
+    if cell.get("claim_differs"):
+        return _("%(status)s (city: %(claim)s)") % {
+            "status": labels[cell["status"]],
+            "claim": labels[cell["claim"]["status"]],
+        }
+    return labels[cell["status"]]
+
+
+def _contributions_sheet(sheet, ledger: Ledger) -> None:
+    """Per co-unit: the contributions it owes the lead units (issue 12)."""
+    from openpyxl.utils import get_column_letter
+
+    sheet.title = _("Co-unit contributions")
+    headers = [
+        _("Unit"),
+        _("Reforms as co-unit"),
+        _("Contributions due"),
+        _("On time"),
+        _("Late"),
+        _("Missing"),
+        _("Upcoming"),
+    ]
+    _header(sheet, _title(ledger), headers)
+    for row in ledger.units:
+        c = row.contributions
+        sheet.append([row.subject["name"], row.co_reforms, c.due, c.on_time, c.late, c.missing, c.upcoming])
+        _never_a_formula(sheet.cell(sheet.max_row, 1))
+    for index, width in enumerate([24, 10, 10, 8, 8, 8, 8], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    _sheet_setup(sheet, last_column=len(headers), rows=len(ledger.units))

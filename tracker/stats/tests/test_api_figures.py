@@ -247,6 +247,9 @@ def test_the_matrix_has_a_cell_per_target_city_and_none_elsewhere(get, scenario)
         "status": "in_progress",
         "status_changed_on": "2026-09-01",
         "overdue": True,
+        # Without claims=1.
+        "claim": None,
+        "claim_differs": None,
     }
     assert (c2["status"], c2["overdue"]) == ("not_started", True)
     assert c3 is None and c4 is None

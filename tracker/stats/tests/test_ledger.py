@@ -32,20 +32,29 @@ HEADERS = [
     "完成率",
     "最近报告",
     "状态颜色",
+    "城市报送应报数",
+    "城市报送缺报数",
+    "城市报送状态与确认状态不一致数",
+    "配合材料应交数",
+    "配合材料缺交数",
 ]
 # The scenario's reforms in the table's order (batch B2 first, then by position), worked out by hand. Done targets are
-# out of the applicable ones (整车出口: 2 of 2, its third city is not applicable), as on the dashboard.
+# out of the applicable ones (整车出口: 2 of 2, its third city is not applicable), as on the dashboard. The last five
+# columns: no batch has a contribution lead time, so city submissions and contributions fall due with the reports
+# (P1 10-10, P2 11-10, Q1 10-15 are past; P3 11-23 is not); none is filed: every applicable target owes one per past
+# period (R1: 2 cities × 2, R2: 3 × 2, R3: 2 × 2 (its 11-15 deadline is after P3 starts, but P3 is not due), R4: 1),
+# every co-unit one (R1: U2 and U4 × 2, R5: U1 × 1).
 ROWS = [
     ["stats-b2", "改革试点经验", 1, "进口燃料油一站式化验", "是", "主要内容", "省测试丙厅", "有条件的市", None,
-     "省测试丙厅", 0, 1, 0, "2026-10-14 10:00", "黄"],
+     "省测试丙厅", 0, 1, 0, "2026-10-14 10:00", "黄", 1, 1, 0, 0, 0],
     ["stats-b2", "最佳实践案例", 1, "涉外商事纠纷多元化解机制", None, "主要内容", "省测试丙厅、省测试甲厅", "待核实",
-     "推广范围待与纸质原件核对", "省测试丙厅", 0, 0, None, "2026-10-20 10:00", "红"],
+     "推广范围待与纸质原件核对", "省测试丙厅", 0, 0, None, "2026-10-20 10:00", "红", 0, 0, 0, 1, 1],
     ["stats-b1", "改革试点经验", 1, "整车出口贸易便利化改革", "是", "主要内容", "省测试甲厅、省测试乙厅、省测试丁厅",
-     "全省", None, "省测试甲厅", 2, 2, 1, "2026-11-19 10:00", "绿"],
+     "全省", None, "省测试甲厅", 2, 2, 1, "2026-11-19 10:00", "绿", 4, 4, 0, 4, 4],
     ["stats-b1", "最佳实践案例", 1, "用海审批集成式改革", "是", "主要内容", "省测试乙厅", "全省", None, "省测试乙厅",
-     1, 3, 0.3333, "2026-11-17 10:00", "黄"],
+     1, 3, 0.3333, "2026-11-17 10:00", "黄", 6, 6, 0, 0, 0],
     ["stats-b1", "最佳实践案例", 2, "跨境电商退货中心仓模式", "是", "主要内容", "省测试甲厅", "有条件的市", None,
-     "省测试甲厅", 0, 2, 0, "2026-10-08 10:00", "红"],
+     "省测试甲厅", 0, 2, 0, "2026-10-08 10:00", "红", 4, 4, 0, 0, 0],
 ]  # fmt: skip
 
 
@@ -59,10 +68,10 @@ def workbook(response):
 def test_the_workbook_holds_the_ledger_cell_by_cell(scenario, client_for, office):
     book = workbook(client_for(office).get(reverse("stats-api:ledger-xlsx")))
 
-    assert book.sheetnames == ["台账", "改革事项 × 城市"]
+    assert book.sheetnames == ["台账", "改革事项 × 城市", "配合单位材料"]
     sheet = book["台账"]
     assert sheet["A1"].value == "制度创新成果复制推广工作台账（数据截至 2026-11-20 10:00）"
-    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:T1" in {str(r) for r in sheet.merged_cells.ranges}
     assert [c.value for c in sheet[2]] == HEADERS
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=3)] == ROWS
     # The colour cell is filled with its colour; the rate is shown as a percentage.
@@ -108,6 +117,19 @@ def test_the_second_sheet_is_the_reform_by_city_matrix(scenario, client_for, off
     assert (overdue.fill.fgColor.rgb, overdue.font.bold) == ("00FFC7CE", True)
     assert sheet["E5"].fill.fgColor.rgb == "00C6EFCE"
     assert sheet["G5"].fill.fgColor.rgb == "00D9D9D9"
+
+
+def test_the_third_sheet_is_the_co_units_contributions(scenario, client_for, office):
+    sheet = workbook(client_for(office).get(reverse("stats-api:ledger-xlsx")))["配合单位材料"]
+
+    assert [c.value for c in sheet[2]] == ["单位", "配合事项数", "已到期", "按时报送", "逾期报送", "未报", "未到期"]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    # U2 and U4 are co-units of R1 (P1, P2 due and missing; P3 upcoming), U1 of R5 (Q1 due and missing).
+    assert rows == {
+        "省测试乙厅": (1, 2, 0, 0, 2, 1),
+        "省测试丁厅": (1, 2, 0, 0, 2, 1),
+        "省测试甲厅": (1, 1, 0, 0, 1, 0),
+    }
 
 
 def test_the_csv_has_the_ledger_sheets_rows_with_a_byte_order_mark(scenario, client_for, office):
@@ -195,6 +217,6 @@ def test_a_title_that_looks_like_a_formula_stays_text(scenario, client_for, offi
 
     book = workbook(client_for(office).get(reverse("stats-api:ledger-xlsx"), {"batch": "stats-b1"}))
 
-    for sheet in book.worksheets:
+    for sheet in (book["台账"], book["改革事项 × 城市"]):  # the third sheet lists units, not reforms
         cell = sheet["D3"]
         assert (cell.value, cell.data_type) == ('=HYPERLINK("http://example.com")', "s")

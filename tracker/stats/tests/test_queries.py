@@ -38,6 +38,10 @@ COLOURED_BREAKDOWN = 3 + 2
 # Batches, categories and scopes: subjects (or reform counts), target groups, report groups.
 PLAIN_BREAKDOWN = 3
 
+# Issue 12 in the ledger: the periods and their calendar, per reform the city submissions, the claims and the
+# contributions, the matrix cells' latest claims, then the contributions sheet (its units, their counts).
+LEDGER_PARTICIPATION = 2 + 3 + 1 + 2
+
 EXPECTED = {
     # reform count, target groups (from the reforms' target counts), the target cities (an EXISTS per city; both
     # were one grouping of every target before issue 11), report totals, colour snapshots and overrides
@@ -54,9 +58,10 @@ EXPECTED = {
     "trend": ROLE + STATE + 2,
     # the count, then the page (obligations with their reform, unit and period joined)
     "missing-reports": ROLE + STATE + 2,
-    # reform rows with colours, their units in order, their long texts, city rows (no colours), the cells
-    "ledger-xlsx": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1,
-    "ledger-csv": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1,
+    # reform rows with colours, their units in order, their long texts, city rows (no colours), the cells, then the
+    # participation columns (LEDGER_PARTICIPATION)
+    "ledger-xlsx": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1 + LEDGER_PARTICIPATION,
+    "ledger-csv": ROLE + STATE + COLOURED_BREAKDOWN + 1 + 1 + PLAIN_BREAKDOWN + 1 + LEDGER_PARTICIPATION,
 }
 
 
