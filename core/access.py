@@ -379,6 +379,25 @@ def figure_unit_ids(user) -> tuple[int, ...] | None:
     return own
 
 
+def participation_figure_ids(user, subject: str) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """(city ids, unit ids) whose participation figures (`subject` "city" or "unit") `user` sees; None: every row.
+
+    The office and consumers see every row. City staff see their own cities' rows and no unit row. Unit staff see
+    their own units' rows and, per city, the targets of the reforms their units are responsible for (as the other
+    statistics narrow them). Anyone else: PermissionDenied (a 403).
+    """
+    if is_office(user) or is_consumer(user):
+        return None, None
+    cities, units = tuple(city_ids_of(user)), tuple(unit_ids_of(user))
+    if subject == "city" and cities:
+        return cities, None
+    if units:
+        return None, units
+    if subject == "city":
+        raise PermissionDenied(_("You have no city or unit whose figures you could see."))
+    raise PermissionDenied(_("You have no unit whose figures you could see."))
+
+
 # Derived or historical rows nobody adds, changes or deletes by hand in the admin (whatever the group permissions):
 # they follow from other rows, and the services write them.
 NEVER_BY_HAND = {

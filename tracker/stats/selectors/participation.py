@@ -17,15 +17,13 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _
 
-from core.access import is_consumer, is_office, unit_ids_of
+from core.access import participation_figure_ids
 from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
-from tracker.cities.access_rules import city_ids_of
 from tracker.cities.choices import OPEN_APPLICATION_STATES, SubmissionState
 from tracker.cities.models import CityApplication, CitySubmission
 from tracker.contributions.choices import ContributionState
@@ -55,22 +53,9 @@ class ParticipationScope:
 
 
 def participation_scope(user, subject: str) -> ParticipationScope:
-    """The rows of `subject` ("city" or "unit") `user` may see; PermissionDenied (403) when none.
-
-    The office and consumers see every row. City staff see their own cities' rows (all of their targets) and no unit
-    row. Unit staff see their own units' rows and, per city, the targets of the reforms their units are responsible
-    for (as the other statistics narrow them).
-    """
-    if is_office(user) or is_consumer(user):
-        return ParticipationScope(city_ids=None, unit_ids=None)
-    cities, units = tuple(city_ids_of(user)), tuple(unit_ids_of(user))
-    if subject == "city" and cities:
-        return ParticipationScope(city_ids=cities, unit_ids=None)
-    if units:
-        return ParticipationScope(city_ids=None, unit_ids=units)
-    if subject == "city":
-        raise PermissionDenied(_("You have no city or unit whose figures you could see."))
-    raise PermissionDenied(_("You have no unit whose figures you could see."))
+    """The rows of `subject` ("city" or "unit") `user` may see (core.access.participation_figure_ids)."""
+    city_ids, unit_ids = participation_figure_ids(user, subject)
+    return ParticipationScope(city_ids=city_ids, unit_ids=unit_ids)
 
 
 # ------------------------------------------------------------------------------------------------------------- rows
