@@ -48,8 +48,9 @@ def _mail_settings(settings):
 def world(db, unit_a, unit_b, reporter, manager, other_reporter, office):
     batch = BatchFactory(code="sdftz-rem", issued_on=datetime.date(2026, 1, 1), default_deadline=None)
     rule = ReportingRuleFactory(batch=batch)
-    reform_a = make_reform_for(unit_a, batch=batch)
-    reform_b = make_reform_for(unit_b, batch=batch)
+    # No target cities: the reports' own tests stay among reports (city submissions: `feeding` below).
+    reform_a = make_reform_for(unit_a, batch=batch, cities=0)
+    reform_b = make_reform_for(unit_b, batch=batch, cities=0)
     return SimpleNamespace(
         batch=batch,
         rule=rule,

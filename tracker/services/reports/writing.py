@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef
 
 from reforms.models import Responsibility
-from tracker.reminders.services.obligations import obligation_follow_report
+from tracker.reminders.services.fulfilment import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
 
 from ...exceptions import PreconditionFailed, ReportStateConflict
