@@ -12,46 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from reforms.choices import ResponsibilityRole, TargetStatus
-from reforms.tests.factories import ResponsibilityFactory, RolloutTargetFactory
 from tracker import services as tracker_services
-from tracker.cities.services import members as city_members
 from tracker.cities.services import submissions as city_services
 from tracker.contributions import services as contribution_services
 from tracker.models import ProgressReport, ReportingPeriod
 from tracker.reminders import services
 from tracker.reminders.choices import ObligationKind, ReminderState, Step
 from tracker.reminders.models import Obligation, Reminder
-from tracker.tests.factories import new_city
-from units.choices import MembershipRole
-from units.tests.factories import UnitFactory, UserFactory, make_unit_user
 
 D = datetime.date
 REPORT, CONTRIBUTION, CITY = ObligationKind.REPORT, ObligationKind.CONTRIBUTION, ObligationKind.CITY_SUBMISSION
-
-
-@pytest.fixture
-def feeding(world):
-    """reform_a (lead: unit_a) gets a co-unit with one member and two target cities, one exempted by the office;
-    the other city has one member."""
-    co_unit = UnitFactory(name="省测试配合厅")
-    ResponsibilityFactory(reform=world.reform_a, unit=co_unit, role=ResponsibilityRole.CO, position=1)
-    co_clerk = make_unit_user(co_unit, username="co_clerk")
-    city = new_city()
-    target = RolloutTargetFactory(reform=world.reform_a, city=city)
-    RolloutTargetFactory(
-        reform=world.reform_a, city=new_city(), status=TargetStatus.NOT_APPLICABLE, not_applicable_reason="无口岸"
-    )
-    city_clerk = UserFactory(username="city_clerk")
-    city_members.city_member_add(user=city_clerk, city=city, role=MembershipRole.REPORTER)
-    world.co_unit, world.co_clerk, world.city, world.target, world.city_clerk = (
-        co_unit,
-        co_clerk,
-        city,
-        target,
-        city_clerk,
-    )
-    return world
 
 
 def the(kind, world) -> Obligation:
