@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reforms.choices import TargetStatus
+from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.models import Batch, Responsibility
 from tracker import services as reports
 from tracker.choices import ReportState
@@ -97,7 +97,8 @@ def _file_reports(*, batch: Batch, office, filers: dict[int, object], now: datet
     past = [p for p in periods if p.due_on < today][-(len(PLANS) - 1) :]
     periods = past + [p for p in periods if p.due_on >= today][:1]
     responsibilities = list(
-        Responsibility.objects.filter(reform__batch=batch, unit_id__in=filers)
+        # Only the lead unit files the report (issue 12); co-units send contributions.
+        Responsibility.objects.filter(reform__batch=batch, unit_id__in=filers, role=ResponsibilityRole.LEAD)
         .select_related("reform", "unit")
         .order_by("unit__name", "reform__position")
     )
