@@ -62,8 +62,7 @@ def test_a_member_of_the_lead_and_a_co_unit_files_as_the_lead_never_for_the_co_u
     with pytest.raises(ValidationError) as exc:
         services.report_create(user=reporter, reform=reform_a, period=period, unit=unit_c)
     assert exc.value.message_dict["unit"] == [
-        "Co-units do not file progress reports: send your contribution (配合材料) to the lead unit, which files the "
-        "progress report."
+        "配合单位不单独填报进展报告，请通过“配合材料”报送牵头单位，由牵头单位填报进展报告。"
     ]
     assert not ProgressReport.objects.exists()
 
