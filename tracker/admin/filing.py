@@ -43,7 +43,7 @@ def period_owed(reform: Reform, unit_id: int) -> int | None:
     filed = ProgressReport.objects.filter(reform=reform, unit_id=unit_id, period=OuterRef("period"))
     return (
         Obligation.objects.unmet()
-        .filter(reform=reform, unit_id=unit_id)
+        .filter(kind="report", reform=reform, unit_id=unit_id)
         .exclude(Exists(filed))
         .order_by("due_on")
         .values_list("period_id", flat=True)

@@ -34,7 +34,9 @@ class ReviewFacts:
 
 def report_due_on(report: ProgressReport) -> date:
     """The due date the reminders chased the unit for (its obligation's), else the period's."""
-    owed = Obligation.objects.filter(reform_id=report.reform_id, unit_id=report.unit_id, period_id=report.period_id)
+    owed = Obligation.objects.filter(
+        kind="report", reform_id=report.reform_id, unit_id=report.unit_id, period_id=report.period_id
+    )
     return owed.values_list("due_on", flat=True).first() or report.period.due_on
 
 

@@ -29,6 +29,7 @@ from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.choices import EDITABLE_STATES
 from tracker.models import Attachment, ProgressReport, ReportingPeriod
+from tracker.reminders.services.fulfilment import obligation_follow_contribution
 from tracker.services.attachments import MAX_ATTACHMENTS_PER_REPORT, safe_name, upload_sha256
 from tracker.uploads import inspect_upload
 from units.models import Unit
@@ -155,6 +156,8 @@ def contribution_submit(*, contribution: Contribution, user, version: int | None
         updated_at=now,
     )
     contribution.refresh_from_db()
+    # In the same transaction: the co-unit's obligation is met the moment the contribution is (reminders stop).
+    obligation_follow_contribution(contribution=contribution)
     return contribution
 
 
@@ -190,6 +193,8 @@ def contribution_withdraw(*, contribution: Contribution, user, version: int | No
         updated_at=timezone.now(),
     )
     contribution.refresh_from_db()
+    # Withdrawn, it is owed again: the obligation reopens in a new cycle and the reminders restart.
+    obligation_follow_contribution(contribution=contribution)
     return contribution
 
 

@@ -200,10 +200,26 @@ def compact_time(moment) -> str:
 @admin.register(Obligation)
 class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
     # Times written compactly, so that every column fits the ~790 px the admin's sidebars leave at 1440 px.
-    list_display = ["reform_code", "unit", "period", "due_on", "met", "cycle", "reminder_count", "last_reminded"]
-    list_filter = [ObligationStateFilter, ("unit", admin.RelatedOnlyFieldListFilter), "period__batch"]
-    list_select_related = ["reform", "unit", "period"]
-    search_fields = ["reform__code", "reform__title", "unit__name"]
+    list_display = [
+        "reform_code",
+        "kind",
+        "subject",
+        "period",
+        "due_on",
+        "met",
+        "cycle",
+        "reminder_count",
+        "last_reminded",
+    ]
+    list_filter = [
+        ObligationStateFilter,
+        "kind",
+        ("unit", admin.RelatedOnlyFieldListFilter),
+        ("city", admin.RelatedOnlyFieldListFilter),
+        "period__batch",
+    ]
+    list_select_related = ["reform", "unit", "city", "period"]
+    search_fields = ["reform__code", "reform__title", "unit__name", "city__name"]
     date_hierarchy = "due_on"
     actions = ["remind_now"]
     change_list_template = "reminders/admin/obligation_change_list.html"
@@ -233,8 +249,14 @@ class ObligationAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # At a phone's width: cards with the reform, unit, period and due date (admin/tracker/includes/...).
-        phone = phone_list_context(self, request, hidden=["met", "cycle", "last_reminded"], unlabelled=["reform_code"])
+        phone = phone_list_context(
+            self, request, hidden=["met", "cycle", "last_reminded", "kind"], unlabelled=["reform_code"]
+        )
         return super().changelist_view(request, {**phone, **(extra_context or {})})
+
+    @admin.display(description=_("unit or city"))
+    def subject(self, obj: Obligation) -> str:
+        return obj.subject.name
 
     @admin.display(description=_("reminders sent"), ordering="reminder_count")
     def reminder_count(self, obj: Obligation) -> int:
@@ -319,8 +341,21 @@ class ReminderAdmin(CalendarWarningMixin, admin.ModelAdmin):
         "manual",
         "as_of",
     ]
-    list_select_related = ["obligation__reform", "obligation__unit", "obligation__period", "recipient", "webhook"]
-    search_fields = ["recipient__username", "recipient__email", "obligation__reform__code", "obligation__unit__name"]
+    list_select_related = [
+        "obligation__reform",
+        "obligation__unit",
+        "obligation__city",
+        "obligation__period",
+        "recipient",
+        "webhook",
+    ]
+    search_fields = [
+        "recipient__username",
+        "recipient__email",
+        "obligation__reform__code",
+        "obligation__unit__name",
+        "obligation__city__name",
+    ]
     date_hierarchy = "created_at"
     actions = ["retry"]
     change_list_template = "reminders/admin/reminder_change_list.html"
@@ -340,9 +375,9 @@ class ReminderAdmin(CalendarWarningMixin, admin.ModelAdmin):
             return f"{obj.recipient.get_full_name() or obj.recipient.username} <{obj.recipient.email}>"
         return str(obj.webhook)
 
-    @admin.display(description=_("unit"), ordering="obligation__unit__name")
+    @admin.display(description=_("unit or city"), ordering="obligation__unit__name")
     def unit(self, obj: Reminder) -> str:
-        return obj.obligation.unit.name
+        return obj.obligation.subject.name
 
     @admin.display(description=_("reform"), ordering="obligation__reform__code")
     def reform(self, obj: Reminder) -> str:

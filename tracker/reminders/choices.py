@@ -48,3 +48,19 @@ class Bucket(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     DUE_TODAY = "due_today", _("Due today")
     DUE_SOON = "due_soon", _("Due soon")
+
+
+class ObligationKind(models.TextChoices):
+    """What is owed (issue 12): the lead unit's progress report, a co-unit's contribution to it (配合材料), or a
+    target city's submission on the reform (城市推进情况). The subject is a unit for the first two, a city for the
+    third."""
+
+    REPORT = "report", _("Progress report")
+    CONTRIBUTION = "contribution", _("Co-unit contribution")
+    CITY_SUBMISSION = "city_submission", _("City submission")
+
+
+UNIT_KINDS = (ObligationKind.REPORT, ObligationKind.CONTRIBUTION)
+# What feeds the lead unit's report: due `contribution_lead_days` working days before it, copied to the lead unit
+# when escalated.
+FEEDING_KINDS = (ObligationKind.CONTRIBUTION, ObligationKind.CITY_SUBMISSION)

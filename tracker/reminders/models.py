@@ -11,9 +11,9 @@ from django.utils.translation import pgettext_lazy
 
 from reforms.models import Batch, Reform
 from tracker.models import ReportingPeriod
-from units.models import Unit
+from units.models import City, Unit
 
-from .choices import Channel, ReminderState, RuleKind, Step, WebhookKind
+from .choices import Channel, ObligationKind, ReminderState, RuleKind, Step, WebhookKind
 
 LEAD_DAYS_RE = r"^\s*$|^\s*\d{1,3}\s*(,\s*\d{1,3}\s*)*$"
 
@@ -256,15 +256,27 @@ class ObligationQuerySet(models.QuerySet):
 
 
 class Obligation(models.Model):
-    """A unit owes a progress report on a reform for a period, by a due date.
+    """Something owed on a reform for a period, by a due date, and chased until it is in.
 
-    Derived by the sweep from the batch's reporting rule and the reform's responsible units, so a report that was
-    never started is as visible as a late one. Met once a report is submitted (or approved); a returned report makes
+    Three kinds (issue 12): the lead unit's progress report (`report`, due on the period's due date), a co-unit's
+    contribution to it (`contribution`) and a target city's submission (`city_submission`), both due the rule's
+    `contribution_lead_days` working days earlier because they feed the report. The subject is `unit` for the first
+    two, `city` for the third (the check constraint says so). Derived by the sweep from the batch's reporting rule,
+    the reform's responsible units and its rollout targets, so what was never started is as visible as what is
+    late. Met once the report (or contribution, or city submission) is submitted; a return (or a withdrawal) makes
     it unmet again and starts a new `cycle`, which restarts the reminders.
     """
 
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ObligationKind.choices, default=ObligationKind.REPORT, db_index=True
+    )
     reform = models.ForeignKey(Reform, verbose_name=_("reform"), on_delete=models.CASCADE, related_name="obligations")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="obligations")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE, related_name="obligations"
+    )
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), null=True, blank=True, on_delete=models.CASCADE, related_name="obligations"
+    )
     period = models.ForeignKey(
         ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.CASCADE, related_name="obligations"
     )
@@ -278,11 +290,30 @@ class Obligation(models.Model):
     objects = ObligationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_on", "unit__name", "reform__position"]
+        ordering = ["due_on", "unit__name", "city__code", "reform__position"]
         verbose_name = _("report obligation")
         verbose_name_plural = _("report obligations")
         constraints = [
-            models.UniqueConstraint(fields=["reform", "unit", "period"], name="reminders_obligation_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[ObligationKind.REPORT, ObligationKind.CONTRIBUTION],
+                    unit__isnull=False,
+                    city__isnull=True,
+                )
+                | Q(kind=ObligationKind.CITY_SUBMISSION, city__isnull=False, unit__isnull=True),
+                name="reminders_obligation_subject_matches_kind",
+            ),
+            # Partial, one per kind of subject: a NULL column would make every row distinct.
+            models.UniqueConstraint(
+                fields=["kind", "reform", "unit", "period"],
+                condition=Q(unit__isnull=False),
+                name="reminders_obligation_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "reform", "city", "period"],
+                condition=Q(city__isnull=False),
+                name="reminders_obligation_unique_city",
+            ),
         ]
         indexes = [
             # The sweep reads unmet obligations by due date; met ones (the large majority later on) stay out.
@@ -292,7 +323,12 @@ class Obligation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reform.code} · {self.unit} · {self.period}"
+        return f"{self.reform.code} · {self.subject} · {self.period}"
+
+    @property
+    def subject(self):
+        """Who owes it: the unit (report, contribution) or the city (city submission)."""
+        return self.city if self.kind == ObligationKind.CITY_SUBMISSION else self.unit
 
 
 class Reminder(models.Model):

@@ -8,6 +8,8 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from .calendar import WorkingCalendar
 from .choices import Bucket, RuleKind, Step
 from .models import ReportingRule
@@ -137,3 +139,31 @@ def bucket_of(due_on: datetime.date, as_of: datetime.date) -> Bucket:
     if due_on == as_of:
         return Bucket.DUE_TODAY
     return Bucket.DUE_SOON
+
+
+def lead_days_of(period) -> int:
+    """The rule's `contribution_lead_days` for a tracker.ReportingPeriod (select_related("batch__reporting_rule")
+    makes it free); 0 for a batch without a rule."""
+    try:
+        rule = period.batch.reporting_rule
+    except ObjectDoesNotExist:
+        return 0
+    return rule.contribution_lead_days if rule is not None else 0
+
+
+def contribution_due_on(period, *, calendar: WorkingCalendar | None = None) -> datetime.date:
+    """The day co-units' contributions and target cities' submissions for `period` are due: the rule's
+    `contribution_lead_days` working days before the lead unit's report (both feed it), never before the period
+    starts; with the report for a batch without a rule.
+
+    Working days, because that is how the office counts lead times (提前3个工作日), with the reminders' calendar
+    (holidays, 调休 make-up days, the office's overrides). Pass one `calendar` for many periods: it reads the
+    overrides once per year touched.
+    """
+    lead = lead_days_of(period)
+    day = period.due_on
+    if lead:
+        calendar = calendar or WorkingCalendar()
+        for _ in range(lead):
+            day = calendar.roll_back(day - datetime.timedelta(days=1))
+    return max(day, period.starts_on)

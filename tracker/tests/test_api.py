@@ -73,22 +73,26 @@ def test_fields_a_client_must_not_set_are_ignored_on_create(
     assert report.created_at.year >= 2026
 
 
-def test_a_member_of_several_responsible_units_must_pass_one_of_theirs(
+def test_a_member_of_the_lead_and_a_co_unit_files_for_the_lead_only(
     client_for, reporter, unit_a, unit_b, reform_a, period
 ):
+    # Issue 12: only the lead unit files the report; for a co-unit the answer says to send a contribution.
     unit_c = UnitFactory()
     ResponsibilityFactory(reform=reform_a, unit=unit_c, role=ResponsibilityRole.CO, position=1)
     ResponsibilityFactory(reform=reform_a, unit=unit_b, role=ResponsibilityRole.CO, position=2)
     MembershipFactory(user=reporter, unit=unit_c)
     client = client_for(reporter)
 
-    without = client.post(LIST, {"reform": reform_a.pk, "period": period.pk}, format="json")
     not_mine = client.post(LIST, {"reform": reform_a.pk, "period": period.pk, "unit": unit_b.pk}, format="json")
-    mine = client.post(LIST, {"reform": reform_a.pk, "period": period.pk, "unit": unit_c.pk}, format="json")
+    co_unit = client.post(LIST, {"reform": reform_a.pk, "period": period.pk, "unit": unit_c.pk}, format="json")
+    without = client.post(LIST, {"reform": reform_a.pk, "period": period.pk}, format="json")
 
-    assert without.status_code == 400 and "unit" in without.json()["errors"]
     assert not_mine.status_code == 400 and "unit" in not_mine.json()["errors"]
-    assert mine.status_code == 201 and mine.json()["unit"]["id"] == unit_c.pk
+    assert co_unit.status_code == 400
+    assert co_unit.json()["errors"]["unit"] == [
+        "配合单位不单独填报进展报告，请通过“配合材料”报送牵头单位，由牵头单位填报进展报告。"
+    ]
+    assert without.status_code == 201 and without.json()["unit"]["id"] == unit_a.pk
     assert ProgressReport.objects.count() == 1
 
 

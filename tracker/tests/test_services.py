@@ -53,17 +53,31 @@ def test_a_second_report_for_the_same_reform_unit_and_period_is_refused(reporter
     assert ProgressReport.objects.count() == 1
 
 
-def test_a_member_of_two_responsible_units_must_say_which_unit_files(reporter, unit_a, reform_a, period):
+def test_a_member_of_the_lead_and_a_co_unit_files_as_the_lead_never_for_the_co_unit(reporter, unit_a, reform_a, period):
+    # Issue 12: only the lead unit files the report; a co-unit sends its contribution instead.
     unit_c = UnitFactory()
     ResponsibilityFactory(reform=reform_a, unit=unit_c, role=ResponsibilityRole.CO, position=1)
     MembershipFactory(user=reporter, unit=unit_c)
 
     with pytest.raises(ValidationError) as exc:
-        services.report_create(user=reporter, reform=reform_a, period=period)
-    assert "unit" in exc.value.message_dict
+        services.report_create(user=reporter, reform=reform_a, period=period, unit=unit_c)
+    assert exc.value.message_dict["unit"] == [
+        "配合单位不单独填报进展报告，请通过“配合材料”报送牵头单位，由牵头单位填报进展报告。"
+    ]
+    assert not ProgressReport.objects.exists()
 
-    report = services.report_create(user=reporter, reform=reform_a, period=period, unit=unit_c)
-    assert report.unit == unit_c
+    report = services.report_create(user=reporter, reform=reform_a, period=period)
+    assert report.unit == unit_a
+
+
+def test_a_co_units_member_alone_is_told_to_send_a_contribution(other_reporter, unit_b, reform_a, period):
+    ResponsibilityFactory(reform=reform_a, unit=unit_b, role=ResponsibilityRole.CO, position=1)
+
+    with pytest.raises(ValidationError) as exc:
+        services.report_create(user=other_reporter, reform=reform_a, period=period)
+
+    assert "配合材料" in exc.value.message_dict["unit"][0]
+    assert not ProgressReport.objects.exists()
 
 
 def test_a_unit_not_ones_own_is_refused(reporter, unit_b, reform_a, period):

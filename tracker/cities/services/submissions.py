@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core import access
 from reforms.models import RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, ReportingPeriod
+from tracker.reminders.services.fulfilment import obligation_follow_city_submission
 
 from ..choices import EDITABLE_STATES, SubmissionState
 from ..exceptions import StateConflict, SubmissionStale
@@ -191,6 +192,8 @@ def city_submission_submit(
         created_at=now,
     )
     _record(submission, user=user, from_state=from_state)
+    # In the same transaction: the city's obligation for the period is met, its reminders stop.
+    obligation_follow_city_submission(submission=submission)
     return submission
 
 
@@ -221,6 +224,8 @@ def _review(
         setattr(submission, name, value)
     submission.version += 1
     _record(submission, user=user, from_state=SubmissionState.SUBMITTED, comment=comment)
+    # Returned, it is owed again: the obligation reopens in a new cycle (confirmed keeps it met).
+    obligation_follow_city_submission(submission=submission)
     return submission
 
 

@@ -8,9 +8,14 @@ from .delivery import (
     reminders_retry,
 )
 from .digest import Digest, DigestItem, digest_build, digest_email, digest_load, digest_markdown
+from .fulfilment import (
+    obligation_follow_city_submission,
+    obligation_follow_contribution,
+    obligation_follow_report,
+    obligation_met,
+)
 from .obligations import (
     ObligationsRefreshResult,
-    obligation_follow_report,
     obligations_refresh,
     periods_generate,
     reporting_rule_derive,
@@ -45,7 +50,10 @@ __all__ = [
     "digest_load",
     "digest_markdown",
     "is_temporary",
+    "obligation_follow_city_submission",
+    "obligation_follow_contribution",
     "obligation_follow_report",
+    "obligation_met",
     "obligations_refresh",
     "periods_generate",
     "reminders_claim",

@@ -24,18 +24,17 @@ import urllib.request
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import may_run_reminders
-from tracker.choices import FROZEN_STATES
-from tracker.models import ProgressReport
 
 from .. import conf
 from ..choices import Channel, ReminderState, WebhookKind
 from ..models import Reminder, UnitChannel
 from .digest import Digest, claimed_rows, digest_email, digest_load, digest_markdown
+from .fulfilment import obligation_met
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +129,8 @@ def reminders_deliver(*, claim: str, channel: str, target_id: int) -> str:
     rows = claimed_rows(claim=claim, channel=channel, target_id=target_id)
     if not rows.update(claimed_at=timezone.now()):
         return NOTHING
-    # Reminders stop as soon as the report is in, also between the sweep and the send.
-    report_in = ProgressReport.objects.filter(
-        reform_id=OuterRef("obligation__reform_id"),
-        unit_id=OuterRef("obligation__unit_id"),
-        period_id=OuterRef("obligation__period_id"),
-        state__in=list(FROZEN_STATES),
-    )
-    rows.filter(Exists(report_in)).update(state=ReminderState.CANCELLED)
+    # Reminders stop as soon as the report (contribution, city submission) is in, also between the sweep and the send.
+    rows.filter(obligation_met("obligation__")).update(state=ReminderState.CANCELLED)
     digest = digest_load(claim=claim, channel=channel, target_id=target_id)
     if digest is None:
         return NOTHING

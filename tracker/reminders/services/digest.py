@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import conf
-from ..choices import STEP_RANK, Bucket, Channel, ReminderState, Step
+from ..choices import STEP_RANK, Bucket, Channel, ObligationKind, ReminderState, Step
 from ..models import Reminder
 from ..rules import bucket_of
 
@@ -28,12 +28,17 @@ class DigestItem:
     obligation_id: int
     reform_code: str
     reform_title: str
-    unit_name: str
+    unit_name: str  # who owes it: the unit, or the city of a city submission
     period_label: str
     due_on: datetime.date
     step: str
     bucket: str
     days: int  # overdue by, or left until due; 0 on the due day
+    kind: str = ObligationKind.REPORT
+
+    @property
+    def kind_label(self) -> str:
+        return str(ObligationKind(self.kind).label)
 
     @property
     def step_label(self) -> str:
@@ -50,13 +55,18 @@ class DigestItem:
 
     @property
     def line(self) -> str:
-        """Who, which period, by when, how late: one sentence."""
-        return _("%(unit)s, %(period)s, due on %(due)s, %(when)s") % {
+        """Who, what, which period, by when, how late: one sentence, its own for each kind of obligation."""
+        values = {
             "unit": self.unit_name,
             "period": self.period_label,
             "due": formats.date_format(self.due_on),
             "when": self.status_text,
         }
+        if self.kind == ObligationKind.CONTRIBUTION:
+            return _("%(unit)s (co-unit), contribution for %(period)s, to the lead unit by %(due)s, %(when)s") % values
+        if self.kind == ObligationKind.CITY_SUBMISSION:
+            return _("%(unit)s, city progress for %(period)s, to file by %(due)s, %(when)s") % values
+        return _("%(unit)s, %(period)s, due on %(due)s, %(when)s") % values
 
 
 @dataclass
@@ -75,6 +85,23 @@ class Digest:
         """(label, items) for the non-empty groups, most urgent first."""
         groups = [(str(b.label), self.section(b)) for b in (Bucket.OVERDUE, Bucket.DUE_TODAY, Bucket.DUE_SOON)]
         return [(label, items) for label, items in groups if items]
+
+    @property
+    def kinds(self) -> set[str]:
+        return {i.kind for i in self.items}
+
+    @property
+    def intro(self) -> str:
+        """The first sentence: what is still to be filed, in the words of the one kind the digest holds."""
+        values = {"as_of": formats.date_format(self.as_of)}
+        kinds = self.kinds
+        if kinds == {ObligationKind.CONTRIBUTION}:
+            return _("As of %(as_of)s, these co-unit contributions are still to be filed with the lead units:") % values
+        if kinds == {ObligationKind.CITY_SUBMISSION}:
+            return _("As of %(as_of)s, these city progress submissions are still to be filed:") % values
+        if kinds - {ObligationKind.REPORT}:
+            return _("As of %(as_of)s, these items are still to be filed:") % values
+        return _("As of %(as_of)s, these progress reports are still to be filed:") % values
 
     @property
     def channel_label(self) -> str:
@@ -106,9 +133,10 @@ def digest_build(reminders: list[Reminder], *, channel: str, target) -> Digest:
         items.append(
             DigestItem(
                 obligation_id=o.pk,
+                kind=o.kind,
                 reform_code=o.reform.code,
                 reform_title=o.reform.title,
-                unit_name=o.unit.name,
+                unit_name=o.subject.name,
                 period_label=o.period.label,
                 due_on=o.due_on,
                 step=r.step,
@@ -129,7 +157,12 @@ def claimed_rows(*, claim: str, channel: str, target_id: int):
 def digest_load(*, claim: str, channel: str, target_id: int) -> Digest | None:
     rows = list(
         claimed_rows(claim=claim, channel=channel, target_id=target_id).select_related(
-            "obligation__reform", "obligation__unit", "obligation__period", "recipient", "webhook__unit"
+            "obligation__reform",
+            "obligation__unit",
+            "obligation__city",
+            "obligation__period",
+            "recipient",
+            "webhook__unit",
         )
     )
     if not rows:
@@ -142,13 +175,45 @@ def _context(digest: Digest) -> dict:
     return {
         "digest": digest,
         "as_of": formats.date_format(digest.as_of),
+        "intro": digest.intro,
         "site_url": conf.get("SITE_URL"),
         "Bucket": {b.name: b.value for b in Bucket},
     }
 
 
 def digest_subject(digest: Digest) -> str:
+    """The subject line, its own for each kind (进度报告报送提醒 / 配合材料提醒 / 城市推进情况填报提醒), a general one
+    for a digest that mixes kinds (the office's 督办, a user of both a lead unit and a co-unit)."""
     count = len(digest.items)
+    kinds = digest.kinds
+    values = {"count": count, "date": formats.date_format(digest.as_of)}
+    if kinds == {ObligationKind.CONTRIBUTION}:
+        return (
+            ngettext(
+                "Co-unit contributions: %(count)d contribution to file with the lead unit, as of %(date)s",
+                "Co-unit contributions: %(count)d contributions to file with the lead units, as of %(date)s",
+                count,
+            )
+            % values
+        )
+    if kinds == {ObligationKind.CITY_SUBMISSION}:
+        return (
+            ngettext(
+                "City progress: %(count)d submission to file, as of %(date)s",
+                "City progress: %(count)d submissions to file, as of %(date)s",
+                count,
+            )
+            % values
+        )
+    if kinds - {ObligationKind.REPORT}:
+        return (
+            ngettext(
+                "Reminders: %(count)d item to file, as of %(date)s",
+                "Reminders: %(count)d items to file, as of %(date)s",
+                count,
+            )
+            % values
+        )
     return ngettext(
         "Progress reports: %(count)d report to file, as of %(date)s",
         "Progress reports: %(count)d reports to file, as of %(date)s",

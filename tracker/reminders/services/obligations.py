@@ -8,18 +8,21 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from reforms.models import Responsibility
-from tracker.choices import FROZEN_STATES, ReportState
-from tracker.models import ProgressReport, ReportingPeriod
+from reforms.choices import ResponsibilityRole, TargetStatus
+from reforms.models import Responsibility, RolloutTarget
+from tracker.models import ReportingPeriod
 
 from ..calendar import WorkingCalendar
+from ..choices import FEEDING_KINDS, ObligationKind
 from ..models import Obligation, ReportingRule
-from ..rules import lead_horizon, rule_periods
+from ..rules import contribution_due_on, lead_horizon, rule_periods
+from .fulfilment import obligations_meet_and_reopen
 
 
 @dataclass
@@ -62,38 +65,73 @@ def periods_generate(*, rule: ReportingRule, today: datetime.date, cal: WorkingC
     return created
 
 
-def _submitted_report():
-    return ProgressReport.objects.filter(
-        reform_id=OuterRef("reform_id"),
-        unit_id=OuterRef("unit_id"),
-        period_id=OuterRef("period_id"),
-        state__in=list(FROZEN_STATES),
-    )
+def _live_deadline(qs: QuerySet) -> QuerySet:
+    """Rows (responsibilities or rollout targets) of reforms whose completion deadline (their own, else the batch's)
+    is not before `period` starts."""
+    return qs.annotate(deadline=Coalesce("reform__deadline", "reform__batch__default_deadline"))
 
 
-def report_submitted() -> Exists:
-    """For a queryset of obligations (or reminders via `obligation__`): a submitted or approved report exists."""
-    return Exists(_submitted_report())
+def _has_rule(period: ReportingPeriod) -> bool:
+    try:
+        return period.batch.reporting_rule is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def _obligations_create(period: ReportingPeriod, *, report_due, feeding_due) -> int:
+    """The period's missing obligations: LEAD -> report, CO -> contribution, each target city (not exempted) ->
+    city submission (batches with a reporting rule only: cities are chased, not counted)."""
+    live = Q(deadline__isnull=True) | Q(deadline__gte=period.starts_on)
+    responsibilities = _live_deadline(Responsibility.objects.filter(reform__batch_id=period.batch_id)).filter(live)
+    new = []
+    for role, kind, due in (
+        (ResponsibilityRole.LEAD, ObligationKind.REPORT, report_due),
+        (ResponsibilityRole.CO, ObligationKind.CONTRIBUTION, feeding_due),
+    ):
+        owed = Obligation.objects.filter(
+            kind=kind, reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"), period_id=period.pk
+        )
+        missing = responsibilities.filter(role=role).exclude(Exists(owed)).values_list("reform_id", "unit_id")
+        new += [Obligation(kind=kind, reform_id=r, unit_id=u, period=period, due_on=due) for r, u in missing]
+    if _has_rule(period):
+        targets = _live_deadline(
+            RolloutTarget.objects.filter(reform__batch_id=period.batch_id).exclude(status=TargetStatus.NOT_APPLICABLE)
+        ).filter(live)
+        owed = Obligation.objects.filter(
+            kind=ObligationKind.CITY_SUBMISSION,
+            reform_id=OuterRef("reform_id"),
+            city_id=OuterRef("city_id"),
+            period_id=period.pk,
+        )
+        missing = targets.exclude(Exists(owed)).values_list("reform_id", "city_id")
+        new += [
+            Obligation(kind=ObligationKind.CITY_SUBMISSION, reform_id=r, city_id=c, period=period, due_on=feeding_due)
+            for r, c in missing
+        ]
+    if new:
+        Obligation.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+    return len(new)
 
 
 @transaction.atomic
 def obligations_refresh(
     *, today: datetime.date, cal: WorkingCalendar | None = None, batch_ids: Sequence[int] | None = None
 ) -> ObligationsRefreshResult:
-    """Bring periods and obligations up to date with the rules and the reports (of `batch_ids` only, if given: what
-    saving a rule derives at once, without waiting for the sweep).
+    """Bring periods and obligations up to date with the rules, the responsibilities, the rollout targets and what
+    was filed (of `batch_ids` only, if given: what saving a rule derives at once, without waiting for the sweep).
 
-    - creates the periods the active rules call for, and for every period (with a rule or made by hand) one
-      obligation per (reform, responsible unit, period) for every reform whose completion deadline (its own, else
-      the batch's) is not before the period starts;
-    - follows the period's due date;
-    - marks obligations met when their report is submitted or approved, and reopens (next cycle) those whose report
-      was returned since.
+    - creates the periods the active rules call for, and for every period (with a rule or made by hand) the
+      obligations of every reform whose completion deadline (its own, else the batch's) is not before the period
+      starts: the lead unit owes the report, each co-unit a contribution, and (batches with a rule) each target city
+      not exempted a city submission;
+    - follows the due dates: the period's for reports, `contribution_lead_days` working days earlier for
+      contributions and city submissions (rules.contribution_due_on);
+    - meets and reopens them (services/fulfilment.py).
     """
     cal = cal or WorkingCalendar()
     result = ObligationsRefreshResult()
     rules = ReportingRule.objects.filter(active=True).select_related("batch")
-    periods = ReportingPeriod.objects.all()
+    periods = ReportingPeriod.objects.select_related("batch__reporting_rule")
     obligations = Obligation.objects.all()
     if batch_ids is not None:
         rules = rules.filter(batch_id__in=batch_ids)
@@ -105,53 +143,14 @@ def obligations_refresh(
     # Every period, also of batches without a rule (the office made their periods by hand): what is owed does not
     # depend on whether the service chases it, and the statistics count it either way.
     for period in list(periods):
-        missing = (
-            Responsibility.objects.filter(reform__batch_id=period.batch_id)
-            .annotate(deadline=Coalesce("reform__deadline", "reform__batch__default_deadline"))
-            .filter(Q(deadline__isnull=True) | Q(deadline__gte=period.starts_on))
-            .exclude(
-                Exists(
-                    Obligation.objects.filter(
-                        reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"), period_id=period.pk
-                    )
-                )
-            )
-            .values_list("reform_id", "unit_id")
-        )
-        new = [Obligation(reform_id=r, unit_id=u, period=period, due_on=period.due_on) for r, u in missing]
-        if new:
-            Obligation.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
-            result.obligations_created += len(new)
-        Obligation.objects.filter(period_id=period.pk).exclude(due_on=period.due_on).update(due_on=period.due_on)
+        report_due, feeding_due = period.due_on, contribution_due_on(period, calendar=cal)
+        result.obligations_created += _obligations_create(period, report_due=report_due, feeding_due=feeding_due)
+        of_period = Obligation.objects.filter(period_id=period.pk)
+        of_period.filter(kind=ObligationKind.REPORT).exclude(due_on=report_due).update(due_on=report_due)
+        of_period.filter(kind__in=FEEDING_KINDS).exclude(due_on=feeding_due).update(due_on=feeding_due)
 
-    result.obligations_met = (
-        obligations.filter(met_at__isnull=True)
-        .filter(report_submitted())
-        .update(met_at=Subquery(_submitted_report().values("submitted_at")[:1]))
-    )
-    # Conditional on met_at: of two sweeps at once, only the first reopens an obligation and bumps its cycle.
-    result.obligations_reopened = (
-        obligations.filter(met_at__isnull=False).exclude(report_submitted()).update(met_at=None, cycle=F("cycle") + 1)
-    )
+    result.obligations_met, result.obligations_reopened = obligations_meet_and_reopen(obligations)
     return result
-
-
-def obligation_follow_report(*, report: ProgressReport) -> int:
-    """Keep the report's obligation in step with it, inside the report's own transaction: submitted (or approved)
-    meets it at the submission time; returned reopens it in a new cycle, which restarts the reminders.
-
-    The same conditional UPDATEs as obligations_refresh(), so a sweep running at the same moment neither meets it
-    twice nor bumps the cycle twice. A report without an obligation yet (its period is newer than the last
-    derivation) is left to the sweep. Returns the number of obligations changed (0 or 1).
-    """
-    obligation = Obligation.objects.filter(
-        reform_id=report.reform_id, unit_id=report.unit_id, period_id=report.period_id
-    )
-    if report.state in FROZEN_STATES:
-        return obligation.filter(met_at__isnull=True).update(met_at=report.submitted_at)
-    if report.state == ReportState.RETURNED:
-        return obligation.filter(met_at__isnull=False).update(met_at=None, cycle=F("cycle") + 1)
-    return 0
 
 
 def reporting_rule_derive(*, batch_id: int, today: datetime.date | None = None) -> ObligationsRefreshResult:

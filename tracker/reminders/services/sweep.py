@@ -29,7 +29,8 @@ from ..calendar import WorkingCalendar
 from ..choices import ReminderState, Step
 from ..models import Obligation, Reminder, ReminderSettings, ReportingRule
 from ..rules import Occurrence, latest_occurrence, lead_horizon
-from .obligations import ObligationsRefreshResult, obligations_refresh, report_submitted
+from .fulfilment import obligation_met
+from .obligations import ObligationsRefreshResult, obligations_refresh
 from .record import due_obligations_where, obligation_ids_where, reminders_insert
 
 
@@ -226,7 +227,7 @@ def reminders_remind_now(*, obligations: Iterable[Obligation], user) -> RemindNo
         raise PermissionDenied(_("Only the provincial office sends reminders."))
     today = timezone.localdate()
     result = RemindNowResult()
-    chosen = Obligation.objects.filter(pk__in=[o.pk for o in obligations]).annotate(is_met=report_submitted())
+    chosen = Obligation.objects.filter(pk__in=[o.pk for o in obligations]).annotate(is_met=obligation_met())
     open_ids = []
     for pk, is_met in chosen.order_by("pk").values_list("pk", "is_met"):
         if is_met:

@@ -3,6 +3,8 @@
 - `world`: a batch reporting monthly by the 5th (remind 7/3/1 days before and on the day, urge every 3 days,
   escalate after 7), reform_a for unit_a (members: reporter, manager) and reform_b for unit_b (other_reporter);
   the office persona receives escalations.
+- `feeding`: the world plus, on reform_a, a co-unit (member co_clerk) and two target cities, one exempted, the other
+  with a member (city_clerk): what contributions and city submissions are owed by (issue 12).
 - `sweep_on(day)`: the sweep as Celery beat would run it at 08:00 Shanghai time on `day` (time-machine).
 - `smtp`: a real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it.
 - `live`: what the tests of real processes need (PostgreSQL, Redis), a Redis database of their own for the queue
@@ -21,9 +23,13 @@ import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 
-from reforms.tests.factories import BatchFactory
+from reforms.choices import ResponsibilityRole, TargetStatus
+from reforms.tests.factories import BatchFactory, ResponsibilityFactory, RolloutTargetFactory
+from tracker.cities.services import members as city_members
 from tracker.reminders import services
-from tracker.tests.factories import make_reform_for
+from tracker.tests.factories import make_reform_for, new_city
+from units.choices import MembershipRole
+from units.tests.factories import UnitFactory, UserFactory, make_unit_user
 
 from .factories import ReportingRuleFactory
 from .processes import beat, worker
@@ -48,8 +54,9 @@ def _mail_settings(settings):
 def world(db, unit_a, unit_b, reporter, manager, other_reporter, office):
     batch = BatchFactory(code="sdftz-rem", issued_on=datetime.date(2026, 1, 1), default_deadline=None)
     rule = ReportingRuleFactory(batch=batch)
-    reform_a = make_reform_for(unit_a, batch=batch)
-    reform_b = make_reform_for(unit_b, batch=batch)
+    # No target cities: the reports' own tests stay among reports (city submissions: `feeding` below).
+    reform_a = make_reform_for(unit_a, batch=batch, cities=0)
+    reform_b = make_reform_for(unit_b, batch=batch, cities=0)
     return SimpleNamespace(
         batch=batch,
         rule=rule,
@@ -62,6 +69,30 @@ def world(db, unit_a, unit_b, reporter, manager, other_reporter, office):
         other_reporter=other_reporter,
         office=office,
     )
+
+
+@pytest.fixture
+def feeding(world):
+    """reform_a (lead: unit_a) gets a co-unit with one member and two target cities, one exempted by the office;
+    the other city has one member."""
+    co_unit = UnitFactory(name="省测试配合厅")
+    ResponsibilityFactory(reform=world.reform_a, unit=co_unit, role=ResponsibilityRole.CO, position=1)
+    co_clerk = make_unit_user(co_unit, username="co_clerk")
+    city = new_city()
+    target = RolloutTargetFactory(reform=world.reform_a, city=city)
+    RolloutTargetFactory(
+        reform=world.reform_a, city=new_city(), status=TargetStatus.NOT_APPLICABLE, not_applicable_reason="无口岸"
+    )
+    city_clerk = UserFactory(username="city_clerk")
+    city_members.city_member_add(user=city_clerk, city=city, role=MembershipRole.REPORTER)
+    world.co_unit, world.co_clerk, world.city, world.target, world.city_clerk = (
+        co_unit,
+        co_clerk,
+        city,
+        target,
+        city_clerk,
+    )
+    return world
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import factory
 from reforms.tests.factories import BatchFactory
 from tracker.reminders.choices import RuleKind, WebhookKind
 from tracker.reminders.models import CalendarDay, ReportingRule, UnitChannel
+from tracker.tests import factories as tracker_factories
 from units.tests.factories import UnitFactory
 
 
@@ -38,3 +39,9 @@ class CalendarDayFactory(factory.django.DjangoModelFactory):
 
     is_working_day = False
     note = "调整"
+
+
+def make_reform_for(unit, *, cities: int = 0, **kwargs):
+    """tracker's make_reform_for without target cities by default: the reports' tests stay among reports (the
+    cities' own obligations are tested with targets given explicitly, test_feeding.py)."""
+    return tracker_factories.make_reform_for(unit, cities=cities, **kwargs)

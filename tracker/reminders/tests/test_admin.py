@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from tracker.reminders.choices import ReminderState, Step
 from tracker.reminders.models import CalendarYear, Obligation, Reminder
-from tracker.tests.factories import make_reform_for
 
 from .conftest import local_time
+from .factories import make_reform_for
 
 D = datetime.date
 

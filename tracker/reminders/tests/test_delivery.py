@@ -12,9 +12,8 @@ from tracker.models import ReportingPeriod
 from tracker.reminders import services, tasks
 from tracker.reminders.choices import Channel, ReminderState
 from tracker.reminders.models import Reminder
-from tracker.tests.factories import make_reform_for
 
-from .factories import ReportingRuleFactory
+from .factories import ReportingRuleFactory, make_reform_for
 from .smtp import free_port
 
 D = datetime.date

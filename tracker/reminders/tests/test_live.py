@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tracker.reminders import services
-from tracker.reminders.choices import ReminderState, RuleKind
+from tracker.reminders.choices import ObligationKind, ReminderState, RuleKind, Step
 from tracker.reminders.models import Reminder, ReminderSettings
 
 from .conftest import celery_broker
@@ -203,3 +203,34 @@ def test_reminders_queued_when_redis_restarts_are_all_delivered_within_two_sweep
     finally:
         live.stop_all()  # before its Redis goes away, or its shutdown waits for the broker
         server.stop()
+
+
+def test_two_beats_chase_co_units_and_cities_once_each_and_escalate_to_the_lead_unit(feeding, smtp, live):
+    # As above on the real clock: a one-off rule due 5 working days after a date three weeks ago; contributions and
+    # city submissions 2 working days before that. All of it is more than 7 days overdue: 督办.
+    ReminderSettings.objects.update_or_create(pk=1, defaults={"send_on_days_off": True})
+    rule = feeding.rule
+    rule.kind, rule.due_day, rule.working_days, rule.contribution_lead_days = RuleKind.AFTER_DATE, None, 5, 2
+    rule.anchor_date = timezone.localdate() - datetime.timedelta(days=21)
+    rule.save()
+    worker = live.worker(concurrency=2)
+    live.beat("beat-1", every_seconds=0.5)
+    live.beat("beat-2", every_seconds=0.5)
+    wait_until(lambda: worker.output().count("Task reminders.sweep[") // 2 >= 8, 60, "eight sweeps from the two beats")
+    for process in live.processes[1:]:
+        process.stop()
+    total = Reminder.objects.count()
+    wait_all_sent(total)
+    kinds = set(Reminder.objects.values_list("obligation__kind", "step").distinct())
+    assert {(ObligationKind.CONTRIBUTION, Step.ESCALATE), (ObligationKind.CITY_SUBMISSION, Step.ESCALATE)} <= kinds
+    recipients = set(Reminder.objects.values_list("recipient__email", flat=True))
+    assert {"co_clerk@example.org", "city_clerk@example.org", "office@example.org"} <= recipients
+    assert duplicates(smtp, recipients) == 0
+    assert sorted(a for m in smtp.received for a in m.rcpt_tos) == sorted(recipients)
+    [co_mail] = smtp.to("co_clerk@example.org")
+    assert co_mail.subject.startswith("配合材料提醒：") and "[督办]" in co_mail.text
+    [city_mail] = smtp.to("city_clerk@example.org")
+    assert city_mail.subject.startswith("城市推进情况填报提醒：")
+    # The lead unit's members hear of what their report waits for, in the same single digest as their report.
+    [lead_mail] = smtp.to("reporter@example.org")
+    assert lead_mail.subject.startswith("报送提醒：") and "配合材料" in lead_mail.text and "推进情况" in lead_mail.text

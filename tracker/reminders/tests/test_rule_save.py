@@ -16,9 +16,9 @@ from tracker import services as tracker_services
 from tracker.models import ReportingPeriod
 from tracker.reminders import services
 from tracker.reminders.models import Obligation, ReportingRule
-from tracker.tests.factories import make_reform_for
 
 from .conftest import local_time
+from .factories import make_reform_for
 
 D = datetime.date
 # Saturday 7 March 2026: a day off, when the working-day sweep does nothing.

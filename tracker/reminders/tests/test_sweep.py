@@ -10,13 +10,12 @@ from reforms.tests.factories import ResponsibilityFactory
 from tracker import services as tracker_services
 from tracker.models import ReportingPeriod
 from tracker.reminders import services
-from tracker.reminders.choices import Channel, ReminderState, Step
+from tracker.reminders.choices import Channel, ObligationKind, ReminderState, Step
 from tracker.reminders.models import Obligation, Reminder, ReminderSettings
-from tracker.tests.factories import make_reform_for
 from units.tests.factories import UnitFactory
 
 from .conftest import local_time
-from .factories import CalendarDayFactory, UnitChannelFactory
+from .factories import CalendarDayFactory, UnitChannelFactory, make_reform_for
 
 D = datetime.date
 
@@ -41,16 +40,18 @@ def test_it_derives_one_obligation_per_responsible_unit_and_period(world, sweep_
     finished.save()
     result = sweep_on(D(2026, 2, 2))
     assert result.refresh.periods_created == 2  # January (due 5 February) and February (its first reminder is near)
-    rows = set(Obligation.objects.values_list("reform__code", "unit__name", "period__code", "due_on"))
+    rows = set(Obligation.objects.values_list("kind", "reform__code", "unit__name", "period__code", "due_on"))
+    report, contribution = ObligationKind.REPORT, ObligationKind.CONTRIBUTION
     assert rows == {
-        (world.reform_a.code, "省测试甲厅", "2026-01", D(2026, 2, 5)),
-        (world.reform_a.code, "省测试乙厅", "2026-01", D(2026, 2, 5)),
-        (world.reform_b.code, "省测试乙厅", "2026-01", D(2026, 2, 5)),
-        (finished.code, "省测试甲厅", "2026-01", D(2026, 2, 5)),
+        (report, world.reform_a.code, "省测试甲厅", "2026-01", D(2026, 2, 5)),
+        # The co-unit owes a contribution, 3 working days before the lead's report (the rule's default lead days).
+        (contribution, world.reform_a.code, "省测试乙厅", "2026-01", D(2026, 2, 2)),
+        (report, world.reform_b.code, "省测试乙厅", "2026-01", D(2026, 2, 5)),
+        (report, finished.code, "省测试甲厅", "2026-01", D(2026, 2, 5)),
         # February: not for the reform whose completion deadline came before the period started.
-        (world.reform_a.code, "省测试甲厅", "2026-02", D(2026, 3, 5)),
-        (world.reform_a.code, "省测试乙厅", "2026-02", D(2026, 3, 5)),
-        (world.reform_b.code, "省测试乙厅", "2026-02", D(2026, 3, 5)),
+        (report, world.reform_a.code, "省测试甲厅", "2026-02", D(2026, 3, 5)),
+        (contribution, world.reform_a.code, "省测试乙厅", "2026-02", D(2026, 3, 2)),
+        (report, world.reform_b.code, "省测试乙厅", "2026-02", D(2026, 3, 5)),
     }
     assert sweep_on(D(2026, 2, 2)).refresh.obligations_created == 0
 

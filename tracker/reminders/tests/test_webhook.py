@@ -119,7 +119,7 @@ def test_a_robot_service_error_is_temporary_and_a_rejected_message_fails(world, 
 
 
 def test_a_long_digest_lists_fifteen_items_and_counts_the_rest(world, sweep_on, robot_api):
-    from tracker.tests.factories import make_reform_for
+    from .factories import make_reform_for
 
     for _ in range(17):
         make_reform_for(world.unit_a, batch=world.batch)

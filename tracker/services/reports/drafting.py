@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from reforms.choices import TargetStatus
+from reforms.choices import ResponsibilityRole, TargetStatus
 from reforms.models import Reform, Responsibility, RolloutTarget
 from units.models import City, Unit
 
@@ -35,25 +35,38 @@ class CityLineInput:
     note: str = ""
 
 
+CO_UNIT_REFUSAL = _(
+    "Co-units do not file progress reports: send your contribution (配合材料) to the lead unit, which files the "
+    "progress report."
+)
+
+
 def _resolve_unit(*, user, reform: Reform, unit: Unit | None) -> tuple[Unit, bool]:
-    """The unit filing, and whether its responsibility for the reform was read here (clean() need not again)."""
+    """The unit filing, and whether its responsibility for the reform was read here (clean() need not again).
+
+    Only the lead unit files the report (issue 12): a co-unit owes a contribution to it instead
+    (tracker.contributions), and is told so.
+    """
     mine = access.unit_ids_of(user)
     if not mine:
         raise PermissionDenied(_("Only members of a responsible unit file progress reports."))
     if unit is not None:
         if unit.pk not in mine:
             raise ValidationError({"unit": _("You are not a member of this unit.")})
-        return unit, False
+        role = Responsibility.objects.filter(reform=reform, unit=unit).values_list("role", flat=True).first()
+        if role == ResponsibilityRole.CO:
+            raise ValidationError({"unit": CO_UNIT_REFUSAL})
+        return unit, role is not None
     candidates = list(
         Responsibility.objects.filter(reform=reform, unit_id__in=mine).select_related("unit").order_by("position")
     )
     if not candidates:
         raise ValidationError({"reform": _("None of your units is responsible for this reform.")})
-    if len(candidates) > 1:
-        raise ValidationError(
-            {"unit": _("You belong to several units responsible for this reform: say which one files this report.")}
-        )
-    return candidates[0].unit, True
+    # One lead per reform (reforms_responsibility_one_lead): a member of the lead and of a co-unit files as the lead.
+    leads = [c for c in candidates if c.role == ResponsibilityRole.LEAD]
+    if not leads:
+        raise ValidationError({"unit": CO_UNIT_REFUSAL})
+    return leads[0].unit, True
 
 
 def _by_city_code(lines: list[ReportCityLine]) -> list[ReportCityLine]:

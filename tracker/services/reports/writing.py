@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef
 
 from reforms.models import Responsibility, RolloutTarget
-from tracker.reminders.services.obligations import obligation_follow_report
+from tracker.reminders.services.fulfilment import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
 
 from ...exceptions import PreconditionFailed, ReportStateConflict

@@ -20,6 +20,7 @@ from django.db import connection
 from reforms.models import Reform, Responsibility
 from tracker.choices import FROZEN_STATES
 from tracker.models import ProgressReport, ReportingPeriod
+from tracker.reminders.choices import ObligationKind
 from tracker.reminders.models import Obligation
 
 from ..models import ObligationFact
@@ -84,17 +85,22 @@ def facts_insert(*, reform_ids: Sequence[int] | None = None, created_since=None)
             ON {pr}.{quote("reform_id")} = {o}.{quote("reform_id")}
             AND {pr}.{quote("unit_id")} = {o}.{quote("unit_id")}
             AND {pr}.{quote("period_id")} = {o}.{quote("period_id")}"""
-    where = "WHERE 1 = 1"  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    # Report obligations only (issue 12): the lead unit's reports are what these figures count; co-units'
+    # contributions and cities' submissions are obligations of their own kinds, with figures of their own.
+    where = f"WHERE {o}.{quote('kind')} = %s"
+    where_params = [ObligationKind.REPORT.value]
     if reform_ids is not None:
         some = ", ".join(["%s"] * len(reform_ids))
         # Repeated on the reports: the planner does not carry an IN list across the join's equality, and without it
         # would read every report to find the few of these reforms.
         select += f" AND {pr}.{quote('reform_id')} IN ({some})"
         where += f" AND {o}.{quote('reform_id')} IN ({some})"
-        params += [*reform_ids, *reform_ids]
+        params += reform_ids
+        where_params += reform_ids
     if created_since is not None:
         where += f" AND {o}.{quote('created_at')} >= %s"
-        params.append(created_since)
+        where_params.append(created_since)
+    params = [*params, *where_params]
     columns = ", ".join(quote(c) for c in FACT_COLUMNS)
     sql = (
         f"INSERT INTO {quote(ObligationFact._meta.db_table)} ({columns}) {select} {where} "

@@ -66,7 +66,8 @@ EXPECTED = {
 
 
 def build(count: int):
-    """`count` reforms, each with its own batch, two units, two cities, a period, an approved and a missing report."""
+    """`count` reforms, each with its own batch, a lead and a co-unit, two cities, two periods, the lead's approved
+    report for the first and its missing report for the second."""
     for index in range(count):
         batch = BatchFactory()
         reform = ReformFactory(batch=batch)
@@ -88,6 +89,14 @@ def build(count: int):
             due_on=datetime.date(2026, 10, 10),
         )
         make_report_row(reform, unit, period, ReportState.APPROVED, stamp(10, 9))
+        # The lead's missing report (issue 12: only the lead owes reports; the co-unit owes a contribution).
+        ReportingPeriodFactory(
+            batch=batch,
+            code="2026-10",
+            starts_on=datetime.date(2026, 10, 1),
+            ends_on=datetime.date(2026, 10, 31),
+            due_on=datetime.date(2026, 11, 10),
+        )
         ColourSnapshotFactory(kind=SubjectKind.UNIT, object_id=unit.pk, colour=StatusColour.RED)
     StatusOverrideFactory(reform=reform)
     StatusOverrideFactory(unit=unit)
