@@ -46,9 +46,9 @@ DEFINITIONS = {
         days=DUE_SOON_WORKING_DAYS,
     ),
     "obligation": _(
-        "Report obligation: as the reminders derive it from the batch's reporting rule, each responsible unit of a "
-        "reform (the lead and every co-unit) owes one report per reporting period starting no later than the reform's "
-        "completion deadline, due on the period's due date."
+        "Report obligation: as the reminders derive it from the batch's reporting rule, a reform's lead unit owes one "
+        "report per reporting period starting no later than the reform's completion deadline, due on the period's due "
+        "date. Its co-units owe a contribution instead, counted in the participation figures, not here."
     ),
     "reports_due": _(
         "Reports due = obligations whose due date has passed (is before today). Each is on time, late or missing."

@@ -12,14 +12,14 @@ The scenario (today = Friday 2026-11-20, China Standard Time):
       R5 best practice 1, scope to be verified, lead U3, co U1: no targets
     东营 is a city without targets.
 
-Obligations: each responsible unit owes a report for each period of its reform's batch (what the reminders' sweep
-derives; derive_obligations() below stands in for it). Reports (local time), per period and (reform, unit):
-    P1: R1·U1 approved 10-09, R1·U2 approved 10-12 (late), R1·U4 approved 10-10, R2·U2 submitted 10-10,
-        R3·U1 approved 10-08
-    P2: R1·U1 submitted 11-11 07:00 (late: 11-10 23:00 UTC), R1·U2 approved 11-10 23:30, R1·U4 approved 11-05,
-        R2·U2 approved 11-08, R3·U1 returned (missing)
-    P3: R1·U1 11-18, R1·U2 11-19, R2·U2 11-17 submitted, R1·U4 approved 11-19; R3·U1 none (due soon)
-    Q1: R4·U3 approved 10-14, R5·U3 submitted 10-20 (late), R5·U1 draft (missing)
+Obligations: each reform's lead unit owes a report for each period of its reform's batch; its co-units (U2 and U4
+on R1, U1 on R5) owe a contribution instead, not a report (issue 12), and the report figures count report
+obligations only (what the reminders' sweep derives; derive_obligations() below stands in for it). So the co-units
+file no reports here. Reports (local time), per period and (reform, lead unit):
+    P1: R1·U1 approved 10-09, R2·U2 submitted 10-10, R3·U1 approved 10-08
+    P2: R1·U1 submitted 11-11 07:00 (late: 11-10 23:00 UTC), R2·U2 approved 11-08, R3·U1 returned (missing)
+    P3: R1·U1 submitted 11-18, R2·U2 submitted 11-17; R3·U1 none (due soon)
+    Q1: R4·U3 approved 10-14, R5·U3 submitted 10-20 (late)
 """
 
 import datetime
@@ -218,22 +218,15 @@ def make_scenario() -> Scenario:
     approved, submitted = ReportState.APPROVED, ReportState.SUBMITTED
     for period_key, reform_key, unit_key, state, when in [
         ("P1", "R1", "U1", approved, stamp(10, 9)),
-        ("P1", "R1", "U2", approved, stamp(10, 12)),
-        ("P1", "R1", "U4", approved, stamp(10, 10, 17)),
         ("P1", "R2", "U2", submitted, stamp(10, 10, 11)),
         ("P1", "R3", "U1", approved, stamp(10, 8)),
         ("P2", "R1", "U1", submitted, stamp(11, 11, 7)),
-        ("P2", "R1", "U2", approved, stamp(11, 10, 23, 30)),
-        ("P2", "R1", "U4", approved, stamp(11, 5)),
         ("P2", "R2", "U2", approved, stamp(11, 8)),
         ("P2", "R3", "U1", ReportState.RETURNED, stamp(11, 9)),
         ("P3", "R1", "U1", submitted, stamp(11, 18)),
-        ("P3", "R1", "U2", submitted, stamp(11, 19)),
-        ("P3", "R1", "U4", approved, stamp(11, 19)),
         ("P3", "R2", "U2", submitted, stamp(11, 17)),
         ("Q1", "R4", "U3", approved, stamp(10, 14)),
         ("Q1", "R5", "U3", submitted, stamp(10, 20)),
-        ("Q1", "R5", "U1", ReportState.DRAFT, None),
     ]:
         make_report_row(reforms[reform_key], units[unit_key], periods[period_key], state, when)
     derive_obligations(created_at=stamp(10, 1))

@@ -37,7 +37,8 @@ def test_the_overview_counts_everything(get, scenario):
 
     assert data["figures"] == e.OVERVIEW
     assert data["target_cities"] == 3
-    assert data["reform_colours"] == {"red": 2, "yellow": 2, "green": 1}
+    # R3 red; R2, R4 yellow; R1, R5 green (see expected.REFORM_COLOURS).
+    assert data["reform_colours"] == {"red": 1, "yellow": 2, "green": 2}
     assert data["as_of"] == NOW.isoformat()
 
 
@@ -130,7 +131,7 @@ def test_the_batch_id_filter_matches_the_batch_code_filter(get, scenario):
 def test_the_unit_filter_keeps_the_units_reforms_and_only_its_own_obligations(get, scenario):
     data = get("overview", unit="省测试丙厅")
 
-    # R4 and R5; R5's co-unit U1 has a missing report, which is not U3's.
+    # R4 and R5, U3 leading both; R5's co-unit U1 owes a contribution, which these figures leave out.
     assert data["figures"] == e.figures(
         reforms=2, targets=1, not_started=1, completion=0, expected=e.B2, due=2, on_time=1, late=1, last=stamp(10, 20)
     )
@@ -141,7 +142,8 @@ def test_the_unit_filter_keeps_the_units_reforms_and_only_its_own_obligations(ge
 def test_the_city_filter_keeps_the_citys_targets_and_the_obligations_of_reforms_targeting_it(get, scenario):
     data = get("overview", city="370300")
 
-    # R1 (not applicable in Zibo) and R2 (done there); their obligations count once each.
+    # R1 (not applicable in Zibo) and R2 (done there); their obligations count once each: R1·U1 (P1 on time, P2
+    # late, P3 upcoming, last 11-18) and R2·U2 (P1, P2 on time, P3 upcoming, 11-17).
     assert data["figures"] == e.figures(
         reforms=2,
         targets=2,
@@ -149,11 +151,11 @@ def test_the_city_filter_keeps_the_citys_targets_and_the_obligations_of_reforms_
         not_applicable=1,
         completion=1,
         expected=e.B1,
-        due=8,
-        on_time=6,
-        late=2,
-        upcoming=4,
-        last=stamp(11, 19),
+        due=4,
+        on_time=3,
+        late=1,
+        upcoming=2,
+        last=stamp(11, 18),
     )
     assert data["target_cities"] == 1
 
@@ -169,17 +171,18 @@ def test_a_city_without_targets_has_nothing(get, scenario):
 @pytest.mark.parametrize(
     ("params", "reports"),
     [
-        # P2, due 11-10: U1 late (11-11 07:00 China time), U2 at 23:30 on the day and U4 on time, R2 on time,
-        # R3 returned = missing. B2 has no period coded 2026-10.
-        ({"period": "2026-10"}, {"due": 5, "on_time": 3, "late": 1, "missing": 1, "last": stamp(11, 11, 7)}),
-        # Q1 only (due 10-15).
+        # P2, due 11-10: R1·U1 late (11-11 07:00 China time), R2 on time, R3 returned = missing. B2 has no period
+        # coded 2026-10.
+        ({"period": "2026-10"}, {"due": 3, "on_time": 1, "late": 1, "missing": 1, "last": stamp(11, 11, 7)}),
+        # Q1 only (due 10-15): R4 on time, R5 late (10-20).
         (
             {"date_from": "2026-10-11", "date_to": "2026-10-31"},
-            {"due": 3, "on_time": 1, "late": 1, "missing": 1, "last": stamp(10, 20)},
+            {"due": 2, "on_time": 1, "late": 1, "last": stamp(10, 20)},
         ),
-        # P1 only (due 10-10): R1·U2 late.
-        ({"date_to": "2026-10-12"}, {"due": 5, "on_time": 4, "late": 1, "last": stamp(10, 12)}),
-        ({"category": "pilot", "period": "2026-10"}, {"due": 3, "on_time": 2, "late": 1, "last": stamp(11, 11, 7)}),
+        # P1 only (due 10-10): R1 (10-09), R2 (10-10 11:00, the latest) and R3 (10-08) on time.
+        ({"date_to": "2026-10-12"}, {"due": 3, "on_time": 3, "last": stamp(10, 10, 11)}),
+        # R1's P2 report (R4 has no 2026-10 period): late.
+        ({"category": "pilot", "period": "2026-10"}, {"due": 1, "late": 1, "last": stamp(11, 11, 7)}),
     ],
 )
 def test_period_and_date_filters_select_obligations_and_leave_targets_alone(get, params, reports):
@@ -201,8 +204,9 @@ def test_period_and_date_filters_select_obligations_and_leave_targets_alone(get,
 def test_the_current_period_is_upcoming_and_one_report_is_due_soon(get, scenario):
     data = get("overview", period_id=scenario.periods["P3"].pk)["figures"]
 
-    assert (data["reports_due"], data["reports_upcoming"], data["reports_due_soon"]) == (0, 5, 1)
-    assert data["last_report_at"] == e.iso(stamp(11, 19))
+    # R1·U1 (filed 11-18), R2·U2 (11-17), R3·U1 (nothing yet, due 11-23: due soon).
+    assert (data["reports_due"], data["reports_upcoming"], data["reports_due_soon"]) == (0, 3, 1)
+    assert data["last_report_at"] == e.iso(stamp(11, 18))
 
 
 def test_breakdowns_take_the_same_filters(get, scenario):
@@ -292,12 +296,12 @@ def test_the_trend_per_week_in_a_date_range_counts_earlier_completions_in_its_st
 def test_the_missing_report_list_says_what_is_there_instead(get, scenario):
     data = get("missing-reports")
 
-    assert data["count"] == 2
+    # The one missing report: R3·U1 of P2, returned (R5's co-unit U1 owes a contribution, not a report).
+    assert data["count"] == 1
     assert [
         (r["reform"]["code"], r["unit"]["name"], r["period"]["code"], r["due_on"], r["days_overdue"], r["report_state"])
         for r in data["results"]
     ] == [
-        (scenario.reforms["R5"].code, "省测试甲厅", "2026-Q3", "2026-10-15", 36, "draft"),
         (scenario.reforms["R3"].code, "省测试甲厅", "2026-10", "2026-11-10", 10, "returned"),
     ]
     assert get("missing-reports", period="2026-10")["count"] == 1
@@ -310,7 +314,8 @@ def test_ordering_sorts_by_figures_and_colour_with_empty_values_last(get, scenar
     # Ties (R4 and R3 at 0) keep the table's order; R5 has no applicable target and sorts last.
     assert [codes[r["reform"]["code"]] for r in by_rate] == ["R1", "R2", "R4", "R3", "R5"]
     by_colour = get("reforms", ordering="colour,code")["results"]
-    assert [codes[r["reform"]["code"]] for r in by_colour] == ["R3", "R5", "R2", "R4", "R1"]
+    # Red R3; yellow R2, R4; green R1, R5.
+    assert [codes[r["reform"]["code"]] for r in by_colour] == ["R3", "R2", "R4", "R1", "R5"]
     units = get("units", ordering="-reports_missing,name")["results"]
     assert [r["unit"]["name"] for r in units] == ["省测试甲厅", "省测试丁厅", "省测试丙厅", "省测试乙厅"]
 
@@ -354,9 +359,13 @@ def test_the_trend_and_the_missing_list_take_the_filters(get, scenario):
     zibo = get("trend", city="370300", date_from="2026-11-01")
     assert [(p["start"], p["completed"], p["cumulative_done"]) for p in zibo["points"]] == [("2026-11-01", 1, 1)]
 
+    # The one missing report is R3·U1's of P2 (batch B1, due 11-10).
     assert get("missing-reports", unit="省测试乙厅")["count"] == 0
-    assert get("missing-reports", batch="stats-b2")["count"] == 1
-    assert get("missing-reports", date_to="2026-10-31")["count"] == 1  # R5·U1, due 10-15
+    assert get("missing-reports", unit="省测试甲厅")["count"] == 1
+    assert get("missing-reports", batch="stats-b1")["count"] == 1
+    assert get("missing-reports", batch="stats-b2")["count"] == 0
+    assert get("missing-reports", date_to="2026-10-31")["count"] == 0
+    assert get("missing-reports", date_from="2026-11-01")["count"] == 1
 
 
 def test_the_orderable_figures_are_the_figures_the_api_publishes():

@@ -43,14 +43,15 @@ HEADERS = [
 # columns: no batch has a contribution lead time, so city submissions and contributions fall due with the reports
 # (P1 10-10, P2 11-10, Q1 10-15 are past; P3 11-23 is not); none is filed: every applicable target owes one per past
 # period (R1: 2 cities × 2, R2: 3 × 2, R3: 2 × 2 (its 11-15 deadline is after P3 starts, but P3 is not due), R4: 1),
-# every co-unit one (R1: U2 and U4 × 2, R5: U1 × 1).
+# every co-unit one (R1: U2 and U4 × 2, R5: U1 × 1). The last report and the colour are the lead's report's (the
+# co-units file none): R1's latest is U1's of 11-18; R5's one report is in (late) and it has no target: green.
 ROWS = [
     ["stats-b2", "改革试点经验", 1, "进口燃料油一站式化验", "是", "主要内容", "省测试丙厅", "有条件的市", None,
      "省测试丙厅", 0, 1, 0, "2026-10-14 10:00", "黄", 1, 1, 0, 0, 0],
     ["stats-b2", "最佳实践案例", 1, "涉外商事纠纷多元化解机制", None, "主要内容", "省测试丙厅、省测试甲厅", "待核实",
-     "推广范围待与纸质原件核对", "省测试丙厅", 0, 0, None, "2026-10-20 10:00", "红", 0, 0, 0, 1, 1],
+     "推广范围待与纸质原件核对", "省测试丙厅", 0, 0, None, "2026-10-20 10:00", "绿", 0, 0, 0, 1, 1],
     ["stats-b1", "改革试点经验", 1, "整车出口贸易便利化改革", "是", "主要内容", "省测试甲厅、省测试乙厅、省测试丁厅",
-     "全省", None, "省测试甲厅", 2, 2, 1, "2026-11-19 10:00", "绿", 4, 4, 0, 4, 4],
+     "全省", None, "省测试甲厅", 2, 2, 1, "2026-11-18 10:00", "绿", 4, 4, 0, 4, 4],
     ["stats-b1", "最佳实践案例", 1, "用海审批集成式改革", "是", "主要内容", "省测试乙厅", "全省", None, "省测试乙厅",
      1, 3, 0.3333, "2026-11-17 10:00", "黄", 6, 6, 0, 0, 0],
     ["stats-b1", "最佳实践案例", 2, "跨境电商退货中心仓模式", "是", "主要内容", "省测试甲厅", "有条件的市", None,
@@ -77,7 +78,7 @@ def test_the_workbook_holds_the_ledger_cell_by_cell(scenario, client_for, office
     # The colour cell is filled with its colour; the rate is shown as a percentage.
     assert [sheet.cell(row, 15).fill.fgColor.rgb for row in range(3, 8)] == [
         "00FFEB9C",
-        "00FFC7CE",
+        "00C6EFCE",
         "00C6EFCE",
         "00FFEB9C",
         "00FFC7CE",

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from tracker import services as reports
+from tracker.models import ReportCityLine
 from tracker.tests.factories import ReportingPeriodFactory
 
 from ..models import ObligationFact, ObligationSummary, RollupState
@@ -23,6 +24,16 @@ def overview(client) -> dict:
     return client.get(reverse("stats-api:overview")).json()["figures"]
 
 
+def returned_report(scenario):
+    """The scenario's one missing report: R3·U1's of P2 (due 11-10), returned. The reporter (U1) may submit it
+    again; submitted now, it is late. It gets the city lines a submission needs (the scenario writes none), each
+    with its target's status, so approving it changes no target figure."""
+    report = scenario.reforms["R3"].progress_reports.get(unit=scenario.units["U1"], period=scenario.periods["P2"])
+    for target in scenario.reforms["R3"].targets.all():
+        ReportCityLine.objects.create(report=report, city_id=target.city_id, status=target.status)
+    return report
+
+
 def rollup_rows() -> tuple[list, list]:
     facts = list(ObligationFact.objects.order_by("reform_id", "unit_id", "period_id").values())
     summaries = list(ObligationSummary.objects.order_by("reform_id", "unit_id").values())
@@ -35,16 +46,16 @@ def test_a_submitted_report_is_counted_at_once_and_the_next_refresh_touches_only
     scenario, client_for, office, reporter, time_machine, django_capture_on_commit_callbacks
 ):
     client = client_for(office)
-    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
-    assert overview(client)["reports_missing"] == 2
+    returned = returned_report(scenario)
+    assert overview(client)["reports_missing"] == 1
     time_machine.move_to(NOW + datetime.timedelta(seconds=30), tick=False)
     with django_capture_on_commit_callbacks(execute=True):  # as the request's commit would
-        reports.report_submit(report=draft, user=reporter)
+        reports.report_submit(report=returned, user=reporter)
 
     # The submission wrote its rollup rows in its own transaction (and made the cached answers unreachable on
-    # commit): no refresh needed.
+    # commit): no refresh needed. R3's P2 report is no longer missing but late, beside R1·U1's P2 and R5·U3's.
     figures = overview(client)
-    assert (figures["reports_missing"], figures["reports_late"]) == (1, 4)
+    assert (figures["reports_missing"], figures["reports_late"]) == (0, 3)
     synced = rollup_rows()
 
     time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
@@ -60,14 +71,13 @@ def test_returning_and_approving_change_the_figures_at_once_as_a_rebuild_would(
     scenario, client_for, office, reporter, time_machine, django_capture_on_commit_callbacks
 ):
     client = client_for(office)
-    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
     with django_capture_on_commit_callbacks(execute=True):
-        report = reports.report_submit(report=draft, user=reporter)
-    assert overview(client)["reports_missing"] == 1
+        report = reports.report_submit(report=returned_report(scenario), user=reporter)
+    assert overview(client)["reports_missing"] == 0
 
     with django_capture_on_commit_callbacks(execute=True):
         report = reports.report_return(report=report, user=office, comment="请补充佐证材料")
-    assert overview(client)["reports_missing"] == 2  # a returned report counts as missing again
+    assert overview(client)["reports_missing"] == 1  # a returned report counts as missing again
     returned = rollup_rows()
     stats_refresh(full=True)
     assert rollup_rows() == returned
@@ -76,7 +86,7 @@ def test_returning_and_approving_change_the_figures_at_once_as_a_rebuild_would(
         report = reports.report_submit(report=report, user=reporter)
         reports.report_approve(report=report, user=office)
     figures = overview(client)
-    assert (figures["reports_missing"], figures["reports_late"]) == (1, 4)
+    assert (figures["reports_missing"], figures["reports_late"]) == (0, 3)  # as in the test above
     approved = rollup_rows()
     stats_refresh(full=True)
     assert rollup_rows() == approved
@@ -85,20 +95,20 @@ def test_returning_and_approving_change_the_figures_at_once_as_a_rebuild_would(
 def test_a_report_on_an_obligation_newer_than_the_rollup_is_counted_at_once(
     scenario, client_for, office, reporter, time_machine, django_capture_on_commit_callbacks
 ):
-    # A period (and its obligations) added after the last refresh, as saving a reporting rule does.
-    batch = scenario.reforms["R5"].batch
+    # A period (and its obligations) added after the last refresh, as saving a reporting rule does; the reporter's
+    # unit U1 leads R1 (of batch B1), so it owes R1 a report for it, due 09-09: filed now, late.
     period = ReportingPeriodFactory(
-        batch=batch,
-        code="2026-09",
-        starts_on=datetime.date(2026, 9, 1),
-        ends_on=datetime.date(2026, 9, 30),
-        due_on=datetime.date(2026, 10, 9),
+        batch=scenario.batches["B1"],
+        code="2026-08",
+        starts_on=datetime.date(2026, 8, 1),
+        ends_on=datetime.date(2026, 8, 31),
+        due_on=datetime.date(2026, 9, 9),
     )
     derive_obligations()
     client = client_for(office)
     before = overview(client)
     report = reports.report_create(
-        user=reporter, reform=scenario.reforms["R5"], period=period, data={"work_done": "已部署"}
+        user=reporter, reform=scenario.reforms["R1"], period=period, data={"work_done": "已部署"}
     )
     with django_capture_on_commit_callbacks(execute=True):
         reports.report_submit(report=report, user=reporter)
@@ -112,15 +122,14 @@ def test_a_report_committed_late_is_still_picked_up_by_the_look_back(
     scenario, client_for, office, reporter, time_machine
 ):
     # A transaction that wrote the report at 09:55 but committed after the 10:00 refresh had read the reports.
-    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
     time_machine.move_to(NOW - datetime.timedelta(minutes=5), tick=False)
-    reports.report_submit(report=draft, user=reporter)
+    reports.report_submit(report=returned_report(scenario), user=reporter)
     time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
 
     result = stats_refresh()
 
-    assert result.reforms == 1
-    assert overview(client_for(office))["reports_missing"] == 1
+    assert result.reforms == 1  # R3
+    assert overview(client_for(office))["reports_missing"] == 0
 
 
 def test_target_figures_are_live_without_a_refresh(scenario, client_for, office):
@@ -145,7 +154,8 @@ def test_a_new_period_recomputes_the_reforms_of_its_batch(scenario, client_for, 
     result = stats_refresh()
 
     assert (result.rebuilt, result.new_day, result.reforms) == (False, False, 2)  # R4 and R5
-    assert overview(client_for(office))["reports_upcoming"] == 5 + 3  # B2's three responsibilities owe one more
+    # B2's two lead units (U3 for R4 and R5) owe one more report each; R5's co-unit U1 a contribution, not counted.
+    assert overview(client_for(office))["reports_upcoming"] == 3 + 2
 
 
 def test_a_new_responsible_unit_and_a_deleted_reform_are_followed(scenario, time_machine):
@@ -158,7 +168,8 @@ def test_a_new_responsible_unit_and_a_deleted_reform_are_followed(scenario, time
     derive_obligations()
 
     assert stats_refresh().reforms == 2
-    assert ObligationFact.objects.filter(reform=scenario.reforms["R2"], unit=scenario.units["U3"]).count() == 3
+    # R2's new co-unit owes contributions, not reports: no report facts; the new reform's lead owes a report for Q1.
+    assert ObligationFact.objects.filter(reform=scenario.reforms["R2"], unit=scenario.units["U3"]).count() == 0
     assert ObligationFact.objects.filter(reform=extra).count() == 1
 
     extra.delete()
@@ -177,8 +188,9 @@ def test_the_next_day_recomputes_every_summary_and_reports_fall_due(scenario, cl
 
     assert (result.rebuilt, result.new_day, result.reforms) == (False, True, 0)
     figures = overview(client_for(office))
-    # P3 fell due on 11-23: four early reports count as on time, R3·U1's as missing.
-    assert (figures["reports_due"], figures["reports_on_time"], figures["reports_missing"]) == (18, 12, 3)
+    # P3 fell due on 11-23 (eight due before, three more now): the two early reports (R1·U1 11-18, R2·U2 11-17)
+    # count as on time (five before), R3·U1's as missing (one before).
+    assert (figures["reports_due"], figures["reports_on_time"], figures["reports_missing"]) == (11, 7, 2)
     assert (figures["reports_upcoming"], figures["reports_due_soon"]) == (0, 0)
     assert RollupState.objects.get().as_of_date == datetime.date(2026, 11, 24)
 
@@ -230,7 +242,7 @@ def test_a_second_refresh_while_one_runs_skips_instead_of_waiting(postgresql, fr
 def test_a_reports_rollup_update_costs_four_queries(scenario, reporter, django_assert_num_queries):
     from ..services import stats_report_sync
 
-    draft = scenario.reforms["R5"].progress_reports.get(unit=scenario.units["U1"])
+    draft = returned_report(scenario)
     # The rollup's day and horizon; the UPDATE of the report's one fact row; the reform's summaries grouped by unit;
     # one INSERT ... ON CONFLICT DO UPDATE writing them. Whatever the number of reports and obligations.
     with django_assert_num_queries(4):
