@@ -50,9 +50,8 @@ PERSONA_OF = {
     OUT: "outsider",
 }
 LIST = "-"  # the variant of operations on no particular object
-# A co-unit owes a contribution, not a report (issue 12 decision). Until report filing checks the role (helper
-# "remind"), a co-unit's member can still create a report on the reform it assists: this records today's answer.
-CO_FILES_REPORT = 201
+# A co-unit owes a contribution, not a report (issue 12): report_create refuses it with a 400 that says so.
+CO_FILES_REPORT = 400
 NONE = (404, 404)  # outside the role's scope, own and other alike
 
 
@@ -247,11 +246,15 @@ MATRIX = {
             "missing-reports/",
             "ledger.csv",
             "ledger.xlsx",
-            # issue 12 (city staff, who are no role of this matrix: tracker/stats/tests/test_participation.py)
-            "cities/participation/",
+            # issue 12: what co-units owe, by unit (city staff have no unit: 403)
             "units/contributions/",
         )
     },
+    # issue 12: city submissions by city; a city's staff see their own city's row (the rows: test_participation.py)
+    ("GET", "/api/tracker/stats/cities/participation/"): (
+        {**FIGURES, CA: 200, CB: 200},
+        plain("/api/tracker/stats/cities/participation/")(),
+    ),
     # tracker: periods are public within the service
     ("GET", "/api/tracker/periods/"): (everyone_reads_list(), plain("/api/tracker/periods/")()),
     ("GET", "/api/tracker/periods/{id}/"): (everyone_reads_both(), plain("/api/tracker/periods/{id}/")(period_of)),
