@@ -144,8 +144,8 @@ def test_the_submission_list_costs_the_same_queries_for_1_and_30_rows(client_for
 
     # 1 is_office, 2 COUNT, 3 submissions with target, reform, city, period, author, reviewer and the lead line.
     assert _count(client_for, office, S) == 3
-    # 1 is_office, 2 the user's city ids, 3 unit ids, 4 COUNT, 5 the rows.
-    assert _count(client_for, city_user, S) == 5
+    # 1 the user's roles (load_roles), 2 the user's city ids, 3 COUNT, 4 the rows.
+    assert _count(client_for, city_user, S) == 4
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -155,9 +155,9 @@ def test_the_target_list_costs_the_same_queries_for_1_and_30_rows(client_for, un
     for _ in range(rows):
         RolloutTargetFactory(reform=make_reform_for(unit_a, batch=batch, cities=0), city=city)
 
-    # 1 is_office, 2 is_consumer, 3 unit ids, 4 COUNT, 5 targets with reform and city (the user's cities are a
-    # subquery of the rule: core.access).
-    assert _count(client_for, city_user, "/api/cities/targets/") == 5
+    # 1 the user's roles (load_roles), 2 COUNT, 3 targets with reform and city (the user's cities are a subquery of
+    # the rule: core.access).
+    assert _count(client_for, city_user, "/api/cities/targets/") == 3
 
 
 @pytest.mark.parametrize("files", [1, 10])
@@ -170,8 +170,8 @@ def test_the_evidence_list_costs_the_same_queries_for_1_and_10_files(
             submission=submission, user=city_reporter, file=samples.upload(f"{n}.pdf", samples.pdf())
         )
 
-    # 1 is_office, 2 city ids, 3 unit ids, 4 the submission in scope, 5 COUNT, 6 files with their uploader.
-    assert _count(client_for, city_reporter, f"{S}{submission.pk}/evidence/") == 6
+    # 1 the user's roles (load_roles), 2 city ids, 3 the submission in scope, 4 COUNT, 5 files with their uploader.
+    assert _count(client_for, city_reporter, f"{S}{submission.pk}/evidence/") == 5
 
 
 def test_a_city_sees_the_items_that_concern_it(client_for, city_reporter, reform_a, reform_b, unit_b, batch):
@@ -197,5 +197,5 @@ def test_the_item_list_costs_the_same_queries_for_1_and_30_rows(client_for, unit
     for _ in range(rows):
         RolloutTargetFactory(reform=make_reform_for(unit_a, batch=batch, cities=0), city=city)
 
-    # 1 is_office, 2 is_consumer, 3 city ids, 4 unit ids, 5 COUNT, 6 the reforms with is_target.
-    assert _count(client_for, city_user, "/api/cities/items/") == 6
+    # 1 the user's roles (load_roles), 2 COUNT, 3 the reforms with is_target (the user's cities a subquery).
+    assert _count(client_for, city_user, "/api/cities/items/") == 4

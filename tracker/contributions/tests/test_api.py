@@ -235,9 +235,9 @@ def test_the_office_list_costs_the_same_queries_for_1_and_50_rows(client_for, of
 def test_the_lead_units_list_costs_the_same_queries_for_1_and_50_rows(client_for, reporter, unit_a, rows):
     _contributions(rows, lead_unit=unit_a)
 
-    # 1 is_office, 2 the user's unit ids, 3 COUNT, 4 contributions (the lead scope an EXISTS in the same query),
-    # 5 files, 6 calendar overrides.
-    assert _count_queries(client_for, reporter, LIST) == 6
+    # 1 the user's roles (load_roles), 2 COUNT, 3 contributions (the lead scope an EXISTS in the
+    # same query), 4 files, 5 calendar overrides.
+    assert _count_queries(client_for, reporter, LIST) == 5
 
 
 @pytest.mark.parametrize("rows", [1, 20])
@@ -257,9 +257,9 @@ def test_the_reports_contributions_cost_the_same_queries_for_1_and_20_co_units(
     report = report_services.report_create(user=reporter, reform=reform, period=period)
     url = reverse("contributions-api:report-contributions", args=[report.pk])
 
-    # 1 is_office, 2 the user's unit ids, 3 is_consumer, 4 the report in scope with its period, batch and rule,
-    # 5 contributions, 6 their files, 7 the co-units, 8 calendar overrides.
-    assert _count_queries(client_for, reporter, url) == 8
+    # 1 the user's roles (load_roles), 2 the report in scope with its period, batch and
+    # rule, 3 contributions, 4 their files, 5 the co-units, 6 calendar overrides.
+    assert _count_queries(client_for, reporter, url) == 6
 
 
 @pytest.mark.parametrize("files", [1, 10])
@@ -271,8 +271,8 @@ def test_the_file_list_costs_the_same_queries_for_1_and_10_files(client_for, oth
         )
     url = reverse("contributions-api:contribution-attachment-list", args=[contribution.pk])
 
-    # 1 is_office, 2 unit ids, 3 the contribution in scope, 4 COUNT, 5 files with their uploader.
-    assert _count_queries(client_for, other_reporter, url) == 5
+    # 1 the user's roles (load_roles), 2 the contribution in scope, 3 COUNT, 4 files with their uploader.
+    assert _count_queries(client_for, other_reporter, url) == 4
 
 
 def test_a_withdrawal_after_the_lead_submitted_answers_409_in_chinese(
