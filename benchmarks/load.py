@@ -189,7 +189,12 @@ def write_pairs(dataset: dict, count: int) -> list[list[int]]:
     from reforms.models import Reform
     from tracker.models import ReportingPeriod
 
-    reforms = list(Reform.objects.filter(responsibilities__unit_id=dataset["unit_id"]).order_by("id")[:20])
+    # The reforms the unit leads: only the lead files the report (a co-unit sends a contribution, issue 12).
+    reforms = list(
+        Reform.objects.filter(responsibilities__unit_id=dataset["unit_id"], responsibilities__role="lead").order_by(
+            "id"
+        )[:20]
+    )
     if not reforms:
         return []
     periods_needed = count // len(reforms) + 1
