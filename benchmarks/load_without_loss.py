@@ -253,10 +253,11 @@ for month in range(24):
         label=f"{year}年{m}月", starts_on=start, ends_on=end, due_on=end + datetime.timedelta(days=5)))
     periods.append(period.pk)
 reporters = []
-for unit in Unit.objects.filter(responsibilities__isnull=False).distinct().order_by("pk"):
+# Only a lead unit files the report (issue 12: a co-unit sends a contribution instead).
+for unit in Unit.objects.filter(responsibilities__role="lead").distinct().order_by("pk"):
     user = User.objects.create_user(username=f"load-unit-{unit.pk}", password="load-unit-password-1")
     membership_create(user=user, unit=unit)
-    reforms = list(Responsibility.objects.filter(unit=unit).values_list("reform_id", flat=True))
+    reforms = list(Responsibility.objects.filter(unit=unit, role="lead").values_list("reform_id", flat=True))
     reporters.append({"token": Token.objects.create(user=user).key, "reforms": reforms})
 reviewers = []
 office = Group.objects.get(name=OFFICE_GROUP)

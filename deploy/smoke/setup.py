@@ -24,7 +24,11 @@ from units.services import membership_create
 call_command("loaddata", "cities", "units", "reforms", verbosity=0)
 batch = Batch.objects.order_by("pk").first()
 ReportingRule.objects.create(batch=batch, due_day=5, starts_on=datetime.date(2026, 1, 1), remind_days_before="7,3,1")
-lead = Responsibility.objects.filter(reform__batch=batch).select_related("reform", "unit").order_by("reform__pk")[0]
+lead = (
+    Responsibility.objects.filter(reform__batch=batch, role="lead")
+    .select_related("reform", "unit")
+    .order_by("reform__pk")[0]
+)
 
 User = get_user_model()
 office = User.objects.create_user(
