@@ -9,14 +9,13 @@ the refusal on the form (core.admin.RefusalShownAgainMixin), nothing stored, not
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.admin import OutOfScopeIs404Mixin, RefusalShownAgainMixin, Rejected, files_removed_on_failure
+from core.admin import OutOfScopeIs404Mixin, Rejected, files_removed_on_failure
 from reforms.choices import TargetStatus
 from reforms.models import RolloutTarget
 from tracker.admin.forms import refusal_errors as form_errors
@@ -24,6 +23,7 @@ from tracker.exceptions import ReportError
 from units.models import CityMembership
 
 from . import services
+from .admin_base import ReadOnlyInline, ServiceSaveMixin
 from .choices import EDITABLE_STATES, SubmissionState
 from .models import CityEvidence, CitySubmission, CitySubmissionTransition
 from .selectors import with_lead_line
@@ -67,19 +67,6 @@ def can_edit(user, obj: CitySubmission) -> bool:
     return obj.state in EDITABLE_STATES and access.is_city_member(user, obj.target.city_id)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """History and stored files: shown with their owner, never added or changed here (the services write them)."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class TransitionInline(ReadOnlyInline):
     model = CitySubmissionTransition
     fields = ["from_state", "to_state", "actor", "at", "comment"]
@@ -99,30 +86,6 @@ class EvidenceInline(ReadOnlyInline):
             kwargs={"submission_id": evidence.submission_id, "pk": evidence.pk},
         )
         return format_html('<a href="{}">{}</a>', url, evidence.original_name)
-
-
-class ServiceSaveMixin(RefusalShownAgainMixin):
-    """A ModelAdmin whose save_related() writes through the services and raises Rejected on a refusal: the
-    changeform's transaction rolls back, files already stored are removed (files_removed_on_failure), and the same
-    POST is validated again with the refusal on the form (core.admin.RefusalShownAgainMixin)."""
-
-    def get_inline_instances(self, request, obj=None):
-        # History and stored files belong to an existing row; the add page has neither.
-        return super().get_inline_instances(request, obj) if obj is not None else []
-
-    def save_model(self, request, obj, form, change) -> None:
-        pass  # save_related() writes through the services
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The inlines are read-only and never saved by their formsets: the form's own changes are the message.
-        return construct_change_message(form, [], add)
-
-    @staticmethod
-    def saved(form, obj) -> None:
-        """Point the form's instance (which Django logs, messages and redirects with) at the row the service wrote."""
-        form.instance.pk = obj.pk
-        form.instance.refresh_from_db()
-        form.instance._state.adding = False
 
 
 @admin.register(CitySubmission)

@@ -15,7 +15,7 @@ from tracker.admin.forms import refusal_errors as form_errors
 from tracker.exceptions import ReportError
 
 from . import services
-from .admin import ReadOnlyInline, ServiceSaveMixin
+from .admin_base import ReadOnlyInline, ServiceSaveMixin
 from .choices import OPEN_APPLICATION_STATES, ApplicationState, LeadOpinion
 from .models import CityApplication, CityApplicationStep
 
