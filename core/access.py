@@ -495,6 +495,14 @@ def is_lead_member(user, reform_id: int) -> bool:
     return bool(unit_ids_of(user)) and _reform_ids(user, role=LEAD).filter(reform_id=reform_id).exists()
 
 
+def leads_reforms(user) -> bool:
+    """True if one of the user's units leads at least one reform: only they file progress reports (a co-unit files
+    contributions). Cached for the request: the admin asks it for every menu and button."""
+    if not hasattr(user, "_leads_reforms"):
+        user._leads_reforms = bool(unit_ids_of(user)) and _reform_ids(user, role=LEAD).exists()
+    return user._leads_reforms
+
+
 def _led(user, reform_path: str) -> Q:
     """Rows whose reform (the field `reform_path` holds its id) the user's units lead."""
     return Q(**{f"{reform_path}__in": _reform_ids(user, role=LEAD)})

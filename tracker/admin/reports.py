@@ -105,8 +105,10 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, ReviewAc
         return ["-updated_at", "-pk"]
 
     def has_add_permission(self, request) -> bool:
-        # Reports are filed by members of a unit; the office reviews them and files none.
-        return super().has_add_permission(request) and access.files_reports(request.user)
+        # Reports are filed by members of a lead unit; the office reviews them and files none, and a co-unit files
+        # contributions instead (its add form would only end in a refusal).
+        user = request.user
+        return super().has_add_permission(request) and access.files_reports(user) and access.leads_reforms(user)
 
     def has_change_permission(self, request, obj=None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -122,7 +124,8 @@ class ProgressReportAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, ReviewAc
         return access.may_review(request.user)
 
     def has_submit_permission(self, request) -> bool:
-        return super().has_change_permission(request) and access.files_reports(request.user)
+        user = request.user
+        return super().has_change_permission(request) and access.files_reports(user) and access.leads_reforms(user)
 
     # The form
 

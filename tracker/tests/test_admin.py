@@ -169,7 +169,8 @@ def test_the_add_page_lists_the_chosen_reforms_target_cities_prefilled(client, r
     assert data["unit"] == str(reporter.memberships.get().unit_id)
 
 
-def test_the_add_page_lists_no_cities_of_another_units_reform(client, reporter, reform_b):
+def test_the_add_page_lists_no_cities_of_another_units_reform(client, reporter, reform_a, reform_b):
+    # reform_a: the reporter's unit leads an item, so the add page opens at all.
     response = signed_in(client, reporter).get(add_url(reform_b))
 
     assert city_rows(form_values(response)) == 0

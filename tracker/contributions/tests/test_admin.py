@@ -225,3 +225,21 @@ def test_a_refused_submission_keeps_nothing_of_the_save(client, other_reporter, 
     assert response.status_code == 200
     assert "提交前请填写本单位开展的工作" in response.content.decode()
     assert not Contribution.objects.exists()
+
+
+def test_a_co_unit_is_not_offered_to_add_or_submit_reports_but_the_lead_is(client, other_reporter, reporter, reform):
+    reports_list = reverse("admin:tracker_progressreport_changelist")
+    reports_add = reverse("admin:tracker_progressreport_add")
+
+    signed_in(client, other_reporter)  # unit_b assists on `reform` and leads nothing
+    page = client.get(reports_list)
+    assert page.status_code == 200
+    assert reports_add not in page.content.decode()
+    assert "submit_reports" not in page.content.decode()
+    assert client.get(reports_add).status_code == 403
+
+    signed_in(client, reporter)  # unit_a leads it
+    page = client.get(reports_list)
+    assert reports_add in page.content.decode()
+    assert "submit_reports" in page.content.decode()
+    assert client.get(reports_add).status_code == 200
