@@ -96,6 +96,7 @@ def pages(demo) -> list[tuple[str, str, str, str]]:
             *lead_of(demo["contribution_report"].reform_id),
             f"{report}{demo['contribution_report'].pk}/change/",
         ),
+        ("co-unit-reports", *co_unit, report),
         ("co-unit-contributions", *co_unit, con),
         ("co-unit-contribution-add", *co_unit, f"{con}add/"),
         ("co-unit-contribution-draft", *co_unit, f"{con}{demo['contribution_draft'].pk}/change/"),
