@@ -215,7 +215,7 @@ def test_a_city_applies_for_a_conditional_item_and_becomes_a_target(people, live
     expect(office.locator("#targets-group")).to_contain_text("青岛")
     office.screenshot(path=artifacts_dir / "city-apply-4-reform-targets.png", full_page=True)
     city.goto(f"{admin}/cities/citysubmission/add/")
-    expect(city.locator("#id_target")).to_contain_text(f"{qualified.code} · 青岛")
+    expect(city.locator("#id_target")).to_contain_text(f"{qualified.code} {qualified.title} · 青岛")
 
     application.refresh_from_db()
     assert application.state == "approved"

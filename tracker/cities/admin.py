@@ -138,6 +138,10 @@ class CitySubmissionAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdm
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "target":
             kwargs["queryset"] = RolloutTarget.objects.restrict(request.user, "file").select_related("reform", "city")
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            # The item's title beside its code: city staff know their items by name, not by "sdftz-1-p02".
+            field.label_from_instance = lambda target: f"{target.reform} · {target.city}"
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change) -> None:

@@ -51,6 +51,15 @@ def test_a_city_files_attaches_and_submits_in_one_save(client, city_reporter, ta
     assert submission.revisions.get().data["evidence"][0]["name"] == "细则.pdf"
 
 
+def test_the_target_choice_names_the_item_by_code_and_title(client, city_reporter, target_a):
+    client.force_login(city_reporter)
+
+    choices = dict(client.get(ADD).context["adminform"].form.fields["target"].choices)
+
+    reform = target_a.reform
+    assert choices[target_a.pk] == f"{reform.code} {reform.title} · {target_a.city}"
+
+
 def test_a_refused_file_shows_the_page_again_and_stores_nothing(client, city_reporter, target_a, period):
     client.force_login(city_reporter)
 
