@@ -20,6 +20,7 @@ from reforms.choices import TargetStatus
 from reforms.models import RolloutTarget
 from tracker.admin.forms import refusal_errors as form_errors
 from tracker.exceptions import ReportError
+from tracker.reminders.admin_columns import FeedingDueColumnMixin
 from units.models import CityMembership
 
 from . import services
@@ -89,19 +90,19 @@ class EvidenceInline(ReadOnlyInline):
 
 
 @admin.register(CitySubmission)
-class CitySubmissionAdmin(ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdmin):
+class CitySubmissionAdmin(FeedingDueColumnMixin, ServiceSaveMixin, OutOfScopeIs404Mixin, admin.ModelAdmin):
     form = CitySubmissionForm
     # Not a model form field (the model's version is not editable): the form's hidden field of that name carries it.
     exclude = ["version"]
-    list_display = ["reform_code", "city", "period", "state", "status", "lead_line", "differs"]
+    list_display = ["reform_code", "city", "period", "due", "state", "status", "lead_line", "differs"]
     list_filter = ["state", "status", ("period", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["target__reform", "target__city", "period"]
+    list_select_related = ["target__reform", "target__city", "period__batch__reporting_rule"]
     search_fields = ["target__reform__code", "target__reform__title", "target__city__name"]
     inlines = [EvidenceInline, TransitionInline]
 
     def get_queryset(self, request):
         scoped = CitySubmission.objects.restrict(request.user)
-        return with_lead_line(scoped).select_related("target__reform", "target__city", "period")
+        return with_lead_line(scoped).select_related("target__reform", "target__city", "period__batch__reporting_rule")
 
     # Only city staff hold the add permission (tracker.cities.apps); no query here, the admin's menu asks it per page.
 

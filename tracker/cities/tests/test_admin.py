@@ -2,14 +2,20 @@
 another city's submission answers 404; a refused save shows the page again with the refusal and stores nothing."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reforms.choices import Scope, TargetStatus
 from reforms.models import Reform
 from tests.helpers import listed
+from tracker.reminders.models import ReportingRule
+from tracker.reminders.rules import contribution_due_on
 from tracker.tests import samples
-from tracker.tests.factories import make_reform_for
+from tracker.tests.factories import ReportingPeriodFactory, make_reform_for
 
+from .. import services
 from ..models import CityEvidence, CitySubmission
+from .factories import make_city_user
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +201,31 @@ def test_the_lead_units_add_page_starts_a_citys_line_from_its_confirmed_submissi
     }
     # What the page shows is what the save keeps: the confirmed city's word; the other city where it stands.
     assert rows == {target_a.city_id: TargetStatus.DONE, target_b.city_id: target_b.status}
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_the_list_shows_each_submissions_due_date_in_the_same_queries_for_1_and_10_rows(
+    client, office, unit_a, batch, rows
+):
+    # Cities' submissions are due the rule's contribution_lead_days working days before the lead's report.
+    ReportingRule.objects.create(batch=batch, kind="monthly", due_day=5, contribution_lead_days=3)
+    periods = []
+    for _ in range(rows):
+        target = make_reform_for(unit_a, batch=batch, cities=1).targets.get()
+        periods.append(ReportingPeriodFactory(batch=batch))
+        services.city_submission_create(
+            user=make_city_user(target.city), target=target, period=periods[-1], data={"work_done": "x"}
+        )
+    client.force_login(office)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/cities/citysubmission/")
+
+    page = response.content.decode()
+    for period in periods:
+        due = contribution_due_on(period)
+        assert due < period.due_on
+        assert f'<td class="field-due">{due.isoformat()}</td>' in page
+    # 1 session, 2 user and roles, 3 the count, 4 the count of the whole list, 5 the rows with period, batch and
+    # rule, 6 the periods of the filter, 7 the calendar's overrides of the year, once for the page.
+    assert len(queries) == 7, [q["sql"][:80] for q in queries]

@@ -25,13 +25,12 @@ from tracker.admin.actions import refusal
 from tracker.admin.display import person
 from tracker.exceptions import ReportError
 from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
-from tracker.reminders.calendar import WorkingCalendar
+from tracker.reminders.admin_columns import FeedingDueColumnMixin
 from units.admin import OutOfScopeIs404Mixin
 from units.models import Unit
 
 from .. import services
 from ..choices import ContributionState
-from ..deadlines import contribution_due_on
 from ..downloads import attachment_response
 from ..models import Contribution, ContributionAttachment
 
@@ -92,7 +91,7 @@ def file_count():
 
 
 @admin.register(Contribution)
-class ContributionAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, admin.ModelAdmin):
+class ContributionAdmin(FeedingDueColumnMixin, OutOfScopeIs404Mixin, RefusalShownAgainMixin, admin.ModelAdmin):
     form = ContributionForm
     # Not editable on the model: the form's own hidden field of that name carries the version the page was loaded at.
     exclude = ["version"]
@@ -257,19 +256,6 @@ class ContributionAdmin(OutOfScopeIs404Mixin, RefusalShownAgainMixin, admin.Mode
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj: Contribution) -> str:
         return state_badge(obj.state)
-
-    def get_changelist_instance(self, request):
-        changelist = super().get_changelist_instance(request)
-        # One calendar for the page: the due dates read the office's calendar overrides once per year, not per row.
-        calendar = WorkingCalendar()
-        for contribution in changelist.result_list:
-            contribution.due_on = contribution_due_on(contribution.period, calendar=calendar)
-        return changelist
-
-    @admin.display(description=_("due on"))
-    def due(self, obj: Contribution) -> str:
-        due_on = getattr(obj, "due_on", None) or contribution_due_on(obj.period)
-        return due_on.isoformat()
 
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted(self, obj: Contribution) -> str:

@@ -227,6 +227,11 @@ def test_a_refused_submission_keeps_nothing_of_the_save(client, other_reporter, 
     assert not Contribution.objects.exists()
 
 
+def action_names(page) -> set[str]:
+    form = page.context["action_form"]  # None when the user may run no action at all
+    return set() if form is None else {name for name, _ in form.fields["action"].choices}
+
+
 def test_a_co_unit_is_not_offered_to_add_or_submit_reports_but_the_lead_is(client, other_reporter, reporter, reform):
     reports_list = reverse("admin:tracker_progressreport_changelist")
     reports_add = reverse("admin:tracker_progressreport_add")
@@ -235,11 +240,11 @@ def test_a_co_unit_is_not_offered_to_add_or_submit_reports_but_the_lead_is(clien
     page = client.get(reports_list)
     assert page.status_code == 200
     assert reports_add not in page.content.decode()
-    assert "submit_reports" not in page.content.decode()
+    assert "submit_reports" not in action_names(page)
     assert client.get(reports_add).status_code == 403
 
     signed_in(client, reporter)  # unit_a leads it
     page = client.get(reports_list)
     assert reports_add in page.content.decode()
-    assert "submit_reports" in page.content.decode()
+    assert "submit_reports" in action_names(page)
     assert client.get(reports_add).status_code == 200
