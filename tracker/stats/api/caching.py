@@ -1,13 +1,13 @@
 """Statistics answers from the cache (issue 11): a JSON answer is stored as the bytes the renderer wrote, so the same
 question asked again is a cache read and a copy, with no database query, no unpickling and no rendering.
 
-An answer is a function of (the query, the user's scope, the generation of the figures, today, the language, the
-media type): the key holds all six. The generation (core.cache.answers_generation) moves on every rollup refresh and
-on every write the figures count (reports, city submissions, contributions, applications), after its commit, so a
-changed figure makes every older answer unreachable; the TTL bounds the rest (reference data edited by hand, target
-statuses an approval changes), as the one-minute refresh does. The ETag is the key's digest: a client sending it
-back in If-None-Match gets 304 Not Modified, no body. The scope is checked by the caller before the key is built,
-so a user without figures is refused (403) before any cache look-up, and bad filters (400) or pages (404) are
+An answer is a function of (the URL with its query, the user's scope, the generation of the figures, today, the
+language, the media type): the key holds all six. The generation (core.cache.answers_generation) moves on every rollup
+refresh and on every write the figures count (reports, city submissions, contributions, applications), after its
+commit, so a changed figure makes every older answer unreachable; the TTL bounds the rest (reference data edited by
+hand, target statuses an approval changes), as the one-minute refresh does. The ETag is the key's digest: a client
+sending it back in If-None-Match gets 304 Not Modified, no body. The scope is checked by the caller before the key is
+built, so a user without figures is refused (403) before any cache look-up, and bad filters (400) or pages (404) are
 raised while computing, so never cached.
 """
 
@@ -33,7 +33,8 @@ def answer_key(request, scope) -> str:
     query = sorted((name, value) for name in request.query_params for value in request.query_params.getlist(name))
     text = repr(
         (
-            request.path,
+            # Scheme and host too: the pages' next/previous links are absolute URLs built from them.
+            request.build_absolute_uri(request.path),
             query,
             scope,
             answers_generation(),

@@ -80,6 +80,18 @@ def test_other_representations_are_other_entries_with_other_etags(figures, offic
     assert fresh_client(office).get(url).content == plain.content
 
 
+def test_each_host_gets_its_own_links(figures, office, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "tracker.example.cn"]
+    url = FIGURES[1]
+
+    here = fresh_client(office).get(url, {"page_size": 1})
+    there = fresh_client(office).get(url, {"page_size": 1}, HTTP_HOST="tracker.example.cn")
+
+    assert here.json()["next"].startswith("http://testserver/")
+    assert there.json()["next"].startswith("http://tracker.example.cn/")
+    assert here["ETag"] != there["ETag"]
+
+
 @pytest.mark.usefixtures("world")
 def test_participation_hits_cost_the_role_checks_of_city_staff(django_assert_num_queries):
     staff = make_city_user(City.objects.get(code="370100"))  # 济南
