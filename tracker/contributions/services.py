@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.access import require_unit_member, unit_ids_of
+from core.cache import answers_invalidate_on_commit
 from reforms.choices import ResponsibilityRole
 from reforms.models import Reform, Responsibility
 from tracker.choices import EDITABLE_STATES
@@ -80,6 +81,8 @@ def _claim(contribution: Contribution, *, version: int | None, from_state: str, 
     if version is not None:
         rows = rows.filter(version=version)
     if rows.update(version=F("version") + 1, **changes) == 1:
+        # The participation figures count it: cached statistics answers are older once this commits.
+        answers_invalidate_on_commit()
         return
     current = Contribution.objects.filter(pk=contribution.pk).values("state").first()
     # Without a version only the state can have refused the write (it may have moved back since: still a 409).

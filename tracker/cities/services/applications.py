@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import access
+from core.cache import answers_invalidate_on_commit
 from reforms.choices import Scope, TargetStatus
 from reforms.models import Reform, RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
@@ -108,6 +109,7 @@ def city_application_create(
             raise ValidationError({NON_FIELD_ERRORS: constraint.get_violation_error_message()}) from None
         raise
     _step(application, kind=ApplicationStepKind.APPLIED, user=user, reform=reform, city=city, at=now)
+    answers_invalidate_on_commit()  # pending applications are a participation figure
     return application
 
 
@@ -128,6 +130,7 @@ def _move(application: CityApplication, *, states, **changes) -> CityApplication
         raise StateConflict()
     now = changes.setdefault("updated_at", timezone.now())
     CityApplication.objects.filter(pk=application.pk).update(version=F("version") + 1, **changes)
+    answers_invalidate_on_commit()  # pending applications are a participation figure
     for name, value in changes.items():
         setattr(application, name, value)
     application.version += 1
@@ -166,6 +169,7 @@ def _new_target(reform: Reform, city: City, *, on: datetime.date) -> RolloutTarg
     target = RolloutTarget(reform=reform, city=city, status=TargetStatus.NOT_STARTED, status_changed_on=on)
     target.full_clean(validate_constraints=False)
     target.save(force_insert=True)
+    answers_invalidate_on_commit()  # a new applicable target: every figure over targets moves
     return target
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import access
+from core.cache import answers_invalidate_on_commit
 from reforms.models import RolloutTarget
 from tracker.models import COMMENT_MAX_LENGTH, ReportingPeriod
 from tracker.reminders.services.fulfilment import obligation_follow_city_submission
@@ -64,6 +65,8 @@ def _claim(submission: CitySubmission, *, version: int, states: Sequence[str], *
         version=F("version") + 1, **changes
     )
     if changed == 1:
+        # The participation figures count it: cached statistics answers are older once this commits.
+        answers_invalidate_on_commit()
         return
     current = CitySubmission.objects.filter(pk=submission.pk).values("state").first()
     if current is None or current["state"] not in states:

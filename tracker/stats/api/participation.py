@@ -1,5 +1,6 @@
 """The participation statistics (issue 12): city submissions, claims and applications per city; contributions per
-co-unit. Read live (not from the rollup), so not cached: the answer is a fixed handful of grouped queries.
+co-unit. Read live (not from the rollup): a fixed handful of grouped queries, cached like the other statistics
+(.caching) under a generation that the writes they count move.
 
 Scope (tracker.stats.selectors.participation.participation_scope): the office and consumers see every row, city
 staff their cities' rows, unit staff their units' rows (and, per city, their units' reforms); anyone else 403.
@@ -13,13 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import Pagination
 
 from ..filtersets import filters_within
 from ..selectors.participation import city_participation, participation_scope, unit_contributions
+from .caching import cached_answer
 from .views import FILTERS, PAGING, TAGS
 
 COUNT_HELP = {
@@ -162,20 +163,23 @@ class ParticipationView(APIView):
         raise NotImplementedError
 
     def get(self, request):
-        scope = participation_scope(request.user, self.subject)
+        """The answer, cached like the other statistics (.caching): the generation moves when a city submission,
+        contribution or application changes state or a target is added, so a cached answer is as live as a read."""
+        scope = participation_scope(request.user, self.subject)  # 403 before any cache look-up
+        return cached_answer(self, request, scope, lambda: self.answer(request, scope))
+
+    def answer(self, request, scope) -> dict:
         f = filters_within(request.query_params, own=scope.unit_ids, own_cities=scope.city_ids)
         rows = order(self.rows(f, timezone.localdate()), request.query_params.get("ordering"), self.ordering_keys)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return Response(
-            {
-                "generated_at": serializers.DateTimeField().to_representation(timezone.now()),
-                "count": paginator.page.paginator.count,
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-                "results": self.row_serializer(page, many=True).data,
-            }
-        )
+        return {
+            "generated_at": serializers.DateTimeField().to_representation(timezone.now()),
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": self.row_serializer(page, many=True).data,
+        }
 
 
 DESCRIPTION = _(

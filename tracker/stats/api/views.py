@@ -4,20 +4,15 @@ Every view takes the same filters (StatsFilterSet), answers 400 with field messa
 staff to their own units, and says how fresh its figures are (`as_of`). Queries are a fixed number per view.
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import DateFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import figure_unit_ids
@@ -33,14 +28,11 @@ from ..selectors.breakdowns import filtered_reforms
 from ..selectors.ledger import ledger_build, ledger_csv, ledger_xlsx
 from ..selectors.ordering import order_rows, ordering_fields
 from ..selectors.participation import attach_claims, latest_claims
-from ..services.generation import answers_generation
 from . import serializers as s
+from .caching import cached_answer
 from .claims import CLAIMS_PARAMETER, wants_claims
 
 TAGS = ["stats"]
-# An answer outlives its rollup version by at most this long (seconds): the beat refreshes every minute, and target
-# statuses an approval changes are read live, so no answer is older than the refresh after the change plus this.
-ANSWER_TTL = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -74,17 +66,6 @@ DESCRIPTION = format_lazy(
 )
 
 
-def answer_key(request, clock) -> str:
-    """The cache key of a statistics answer; its digest doubles as the ETag."""
-    scope = figure_unit_ids(request.user)  # also refuses a user without figures (403) before any cache look-up
-    refreshed = clock.state.refreshed_at.isoformat() if clock.state.refreshed_at else "-"
-    # The rollup's refresh, and the reports changed since it (stats_report_sync bumps the generation).
-    version = (refreshed, answers_generation())
-    query = sorted((name, value) for name in request.query_params for value in request.query_params.getlist(name))
-    text = repr((request.path, query, scope, version, clock.today.isoformat(), get_language()))
-    return "stats-answer:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 def ordering_parameter(breakdown: str) -> OpenApiParameter:
     return OpenApiParameter(
         "ordering",
@@ -107,27 +88,10 @@ class StatsView(APIView):
         return stats_filters(self.request.user, self.request.query_params)
 
     def get(self, request):
-        """The answer from the cache when the same question was asked since the rollup's last refresh.
-
-        Figures are a function of (the query, the user's scope, the rollup's version, today, the language): the
-        key holds all five, so a refresh makes every older answer unreachable (and the TTL removes it). The ETag
-        is the key's digest; a client sending it back in If-None-Match gets 304 Not Modified, no body.
-        """
-        clock = selectors.clock_now()
-        key = answer_key(request, clock)
-        tag = f'"{key[-32:]}"'
-        if tag in request.headers.get("If-None-Match", ""):
-            response = Response(status=304)
-        else:
-            data = cache.get(key)
-            if data is None:
-                data = self.answer(request, clock)
-                cache.set(key, data, ANSWER_TTL)
-            response = Response(data)
-        response["ETag"] = tag
-        # Private: the answer depends on the user's scope. no-cache: revalidate (cheaply, with the ETag) each time.
-        response["Cache-Control"] = "private, no-cache"
-        return response
+        """The answer, from the cache when the same question was asked since the figures last changed (.caching)."""
+        scope = figure_unit_ids(request.user)  # refuses a user without figures (403) before any cache look-up
+        # The rollup's state is read only on a miss: a cached answer costs no query.
+        return cached_answer(self, request, scope, lambda: self.answer(request, selectors.clock_now()))
 
     def answer(self, request, clock) -> dict:
         raise NotImplementedError

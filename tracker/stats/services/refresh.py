@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
+from core.cache import answers_invalidate_on_commit
 from tracker.models import ProgressReport
 
 from ..choices import SubjectKind
@@ -27,7 +28,6 @@ from ..selectors.breakdowns import city_rows, reform_rows, unit_rows
 from ..selectors.figures import Clock, StatsFilters
 from ..selectors.statuses import month_of
 from .facts import SUBMITTED_STATES, facts_insert, facts_sync_reports, reform_fingerprints
-from .generation import answers_invalidate_on_commit
 from .targets import target_summaries_rebuild
 
 EVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -116,6 +116,9 @@ def stats_refresh(*, full: bool = False) -> StatsRefreshResult:
             state.rebuilt_at = now
         state.duration_ms = int((time.monotonic() - started) * 1000)
         state.save()
+        # A new as_of (and new figures): every cached answer is older. The answers' key holds this generation, not
+        # the state row's refresh time, so a cached answer is found without reading the row.
+        answers_invalidate_on_commit()
     return StatsRefreshResult(
         rebuilt=rebuild,
         new_day=new_day,

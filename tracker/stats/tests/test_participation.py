@@ -146,9 +146,9 @@ def test_the_due_dates_the_world_relies_on(world):
 def test_city_rows_count_submissions_claims_and_applications(world, client_for, office):
     c1, c2, c3 = world["cities"]
     response = get(client_for, office, CITIES)
-    assert response.status_code == 200, response.data
-    assert response.data["count"] == 3
-    assert response.data["results"] == [
+    assert response.status_code == 200, response.json()
+    assert response.json()["count"] == 3
+    assert response.json()["results"] == [
         city_row(c1, 2, 1, 0, 0, due=2, on_time=1, missing=1, upcoming=1),
         city_row(c2, 2, 1, 1, 0, due=2, late=1, missing=1, upcoming=1),
         city_row(c3, 0, 0, 0, 1),
@@ -158,14 +158,14 @@ def test_city_rows_count_submissions_claims_and_applications(world, client_for, 
 def test_unit_rows_count_contributions_as_co_unit(world, client_for, consumer):
     u1, u2, u3 = world["units"]
     response = get(client_for, consumer, UNITS)
-    assert response.status_code == 200, response.data
+    assert response.status_code == 200, response.json()
     by_name = sorted([u1, u2, u3], key=lambda u: u.name)
     expected = {
         u1.pk: unit_row(u1, 1, due=1, late=1),
         u2.pk: unit_row(u2, 2, due=2, on_time=1, missing=1, upcoming=1),
         u3.pk: unit_row(u3, 1, due=1, missing=1),
     }
-    assert response.data["results"] == [expected[u.pk] for u in by_name]
+    assert response.json()["results"] == [expected[u.pk] for u in by_name]
 
 
 @pytest.mark.parametrize(
@@ -190,11 +190,11 @@ def test_unit_rows_count_contributions_as_co_unit(world, client_for, consumer):
 def test_filters_choose_the_obligations(world, client_for, office, params, cities, units):
     u1, u2, u3 = world["units"]
     names = {"U1": u1.pk, "U2": u2.pk, "U3": u3.pk}
-    city_answer = get(client_for, office, CITIES, **params).data["results"]
+    city_answer = get(client_for, office, CITIES, **params).json()["results"]
     assert {row["city"]["name"]: row["submissions"] for row in city_answer if row["city"]["name"] in cities} == {
         name: counts(**expected) for name, expected in cities.items()
     }
-    unit_answer = get(client_for, office, UNITS, **params).data["results"]
+    unit_answer = get(client_for, office, UNITS, **params).json()["results"]
     assert {row["unit"]["id"]: row["contributions"] for row in unit_answer} == {
         names[key]: counts(**expected) for key, expected in units.items()
     }
@@ -203,23 +203,23 @@ def test_filters_choose_the_obligations(world, client_for, office, params, citie
 def test_city_staff_see_their_city_only(world, client_for):
     c1, c2, _c3 = world["cities"]
     staff = make_city_user(c1)
-    rows = get(client_for, staff, CITIES).data["results"]
+    rows = get(client_for, staff, CITIES).json()["results"]
     assert [row["city"]["id"] for row in rows] == [c1.pk]
     assert rows[0]["submissions"] == counts(due=2, on_time=1, missing=1, upcoming=1)
     refused = get(client_for, staff, CITIES, city=c2.code)
     assert refused.status_code == 400
-    assert "只能" in str(refused.data)
+    assert "只能" in str(refused.json())
     assert get(client_for, staff, UNITS).status_code == 403
 
 
 def test_unit_staff_see_their_unit_and_their_reforms_per_city(world, client_for, reporter):
     u1, u2, _u3 = world["units"]
     c1, c2, _c3 = world["cities"]
-    rows = get(client_for, reporter, UNITS).data["results"]
+    rows = get(client_for, reporter, UNITS).json()["results"]
     assert rows == [unit_row(u1, 1, due=1, late=1)]
     assert get(client_for, reporter, UNITS, unit_id=u2.pk).status_code == 400
     # U1 is responsible for R1 and R2, not R3: 青岛 counts R1 only.
-    cities = {row["city"]["id"]: row for row in get(client_for, reporter, CITIES).data["results"]}
+    cities = {row["city"]["id"]: row for row in get(client_for, reporter, CITIES).json()["results"]}
     assert cities[c1.pk] == city_row(c1, 2, 1, 0, 0, due=2, on_time=1, missing=1, upcoming=1)
     assert cities[c2.pk] == city_row(c2, 1, 1, 1, 0, due=1, late=1, upcoming=1)
 
@@ -230,18 +230,18 @@ def test_others_are_refused(world, client_for):
     for url in (CITIES, UNITS):
         response = get(client_for, nobody, url)
         assert response.status_code == 403
-        assert "没有" in str(response.data)
+        assert "没有" in str(response.json())
 
 
 def test_ordering_and_paging(world, client_for, office):
     _c1, c2, c3 = world["cities"]
     response = get(client_for, office, CITIES, ordering="-applications_pending,-submissions_late", page_size=2)
-    assert [row["city"]["id"] for row in response.data["results"]] == [c3.pk, c2.pk]
-    assert response.data["next"]
+    assert [row["city"]["id"] for row in response.json()["results"]] == [c3.pk, c2.pk]
+    assert response.json()["next"]
     bad = get(client_for, office, CITIES, ordering="colour")
     assert bad.status_code == 400
-    assert "ordering" in bad.data["errors"]
-    assert "未知字段" in str(bad.data)
+    assert "ordering" in bad.json()["errors"]
+    assert "未知字段" in str(bad.json())
 
 
 def test_the_matrix_shows_the_claims_on_request(world, client_for, office):
@@ -250,7 +250,7 @@ def test_the_matrix_shows_the_claims_on_request(world, client_for, office):
     url = reverse("stats-api:matrix")
 
     def cells(**params):
-        data = get(client_for, office, url, batch="part-b", **params).data
+        data = get(client_for, office, url, batch="part-b", **params).json()
         columns = [city["city"]["id"] for city in data["cities"]]
         return {
             (row["reform"]["id"], city): cell
@@ -297,7 +297,7 @@ def queries(client_for, user, url, **params) -> int:
     client = client_for(type(user).objects.get(pk=user.pk))
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, {"page_size": 200, **params})
-    assert response.status_code == 200, response.data
+    assert response.status_code == 200, response.json()
     return len(captured)
 
 

@@ -1,0 +1,80 @@
+"""Statistics answers from the cache (issue 11): a JSON answer is stored as the bytes the renderer wrote, so the same
+question asked again is a cache read and a copy, with no database query, no unpickling and no rendering.
+
+An answer is a function of (the URL with its query, the user's scope, the generation of the figures, today, the
+language, the media type): the key holds all six. The generation (core.cache.answers_generation) moves on every rollup
+refresh and on every write the figures count (reports, city submissions, contributions, applications), after its
+commit, so a changed figure makes every older answer unreachable; the TTL bounds the rest (reference data edited by
+hand, target statuses an approval changes), as the one-minute refresh does. The ETag is the key's digest: a client
+sending it back in If-None-Match gets 304 Not Modified, no body. The scope is checked by the caller before the key is
+built, so a user without figures is refused (403) before any cache look-up, and bad filters (400) or pages (404) are
+raised while computing, so never cached.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from core.cache import answers_generation
+
+# An answer outlives the figures it shows by at most this long (seconds) when no generation bump tells it: the beat
+# refreshes every minute (and each refresh bumps the generation), so no answer is older than a change plus a minute.
+ANSWER_TTL = 60
+
+
+def answer_key(request, scope) -> str:
+    """The cache key of an answer to `request` for a user who sees `scope`; no database query."""
+    query = sorted((name, value) for name in request.query_params for value in request.query_params.getlist(name))
+    text = repr(
+        (
+            # Scheme and host too: the pages' next/previous links are absolute URLs built from them.
+            request.build_absolute_uri(request.path),
+            query,
+            scope,
+            answers_generation(),
+            timezone.localdate().isoformat(),
+            get_language(),
+            # JSON and the browsable API are other representations: other cache entries, other ETags.
+            request.accepted_media_type,
+        )
+    )
+    return "stats-answer:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_answer(view, request, scope, compute: Callable[[], dict]) -> HttpResponse:
+    """The response to `request`: 304 when the client holds the answer, else the answer from the cache or, on a miss,
+    from `compute()` (then cached).
+
+    JSON (the API's clients, the benchmark) is cached as the renderer's bytes and answered as they are, byte for
+    byte what DRF's Response would have rendered from the data: the same renderer, media type and context. Other
+    renderers (the browsable API) draw a page around the data per request, so their entry holds the data.
+    """
+    key = answer_key(request, scope)
+    tag = f'"{key[-32:]}"'
+    renderer = request.accepted_renderer
+    if tag in request.headers.get("If-None-Match", ""):
+        response = Response(status=304)
+    elif isinstance(renderer, JSONRenderer):
+        body = cache.get(key)
+        if body is None:
+            body = renderer.render(compute(), request.accepted_media_type, view.get_renderer_context())
+            cache.set(key, body, ANSWER_TTL)
+        # The Content-Type Response.rendered_content would set (JSONRenderer has no charset: JSON is UTF-8).
+        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        response = HttpResponse(body, content_type=content_type)
+    else:
+        data = cache.get(key)
+        if data is None:
+            data = compute()
+            cache.set(key, data, ANSWER_TTL)
+        response = Response(data)
+    response["ETag"] = tag
+    # Private: the answer depends on the user's scope. no-cache: revalidate (cheaply, with the ETag) each time.
+    response["Cache-Control"] = "private, no-cache"
+    return response
