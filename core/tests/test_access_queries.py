@@ -107,3 +107,47 @@ def test_a_session_signed_in_through_djangos_own_backend_stays_signed_in(client,
     response = client.get(REPORTS)
     assert response.status_code == 200
     assert response.wsgi_request.user.pk == reporter.pk
+
+
+@pytest.mark.parametrize("persona", ["office", "consumer", "reporter"])
+def test_the_precompiled_token_look_up_answers_as_the_orm_would(persona, request):
+    from core import authentication
+
+    user = request.getfixturevalue(persona)
+    token = Token.objects.create(user=user)
+    authenticator = authentication.TokenAuthentication()
+
+    found, found_token = authenticator.authenticate_credentials(token.key)
+    again, _ = authenticator.authenticate_credentials(token.key)
+
+    expected = _fresh(user)
+    fields = [field.attname for field in get_user_model()._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert (found_token.key, found_token.user_id, found_token.created) == (token.key, user.pk, token.created)
+    assert found_token.user is found and not found._state.adding
+    assert (access.is_office(found), access.is_consumer(found), access.unit_ids_of(found)) == (
+        access.is_office(expected),
+        access.is_consumer(expected),
+        access.unit_ids_of(expected),
+    )
+    assert found.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))
+    assert again.pk == found.pk
+
+
+def test_the_precompiled_statement_is_built_once(reporter, monkeypatch):
+    from core import authentication
+
+    token = Token.objects.create(user=reporter)
+    monkeypatch.setattr(authentication, "_statements", {})
+    built = []
+    compile_for_real = authentication.TokenStatement.compile
+    monkeypatch.setattr(
+        authentication.TokenStatement,
+        "compile",
+        classmethod(lambda cls, using: built.append(using) or compile_for_real(using)),
+    )
+
+    for _ in range(3):
+        assert authentication.TokenAuthentication().authenticate_credentials(token.key)[0].pk == reporter.pk
+
+    assert built == ["default"]
