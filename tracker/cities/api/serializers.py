@@ -16,6 +16,7 @@ from tracker.api.serializers import (
 )
 from tracker.choices import ReportState
 from tracker.models import NARRATIVE_MAX_LENGTH, ReportingPeriod
+from tracker.reminders.api_fields import FeedingDueFields
 from units.api.fields import ChoiceLabelField
 from units.api.serializers import CityBriefSerializer
 
@@ -63,7 +64,7 @@ class LeadLineField(serializers.Field):
         }
 
 
-class CitySubmissionSerializer(serializers.ModelSerializer):
+class CitySubmissionSerializer(FeedingDueFields, serializers.ModelSerializer):
     target = RolloutTargetBriefSerializer(read_only=True)
     period = ReportingPeriodBriefSerializer(read_only=True)
     author = UserBriefSerializer(read_only=True)
@@ -88,6 +89,8 @@ class CitySubmissionSerializer(serializers.ModelSerializer):
             "status_display",
             "work_done",
             "problems",
+            "due_on",
+            "late",
             "version",
             "revision",
             "submitted_at",

@@ -20,6 +20,7 @@ from tracker.api.errors import etag, requested_version
 from tracker.api.permissions import ScopedModelPermissions
 from tracker.api.serializers import AttachmentUploadSerializer, ReturnSerializer, ReviewSerializer
 from tracker.api.views import TrackerViewMixin
+from tracker.reminders.api_fields import CalendarContextMixin
 from tracker.uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from units.api.views import Pagination, ordering_schema
 
@@ -130,6 +131,7 @@ WRITE_ACTIONS = {"update", "partial_update", "submit", "confirm", "return_"}
     ),
 )
 class CitySubmissionViewSet(
+    CalendarContextMixin,
     TrackerViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -158,7 +160,7 @@ class CitySubmissionViewSet(
 
     def rows(self):
         return with_lead_line(self.scoped()).select_related(
-            "target__reform", "target__city", "period", "author", "reviewer"
+            "target__reform", "target__city", "period__batch__reporting_rule", "author", "reviewer"
         )
 
     def detail_queryset(self):

@@ -1,13 +1,18 @@
 """The cities API: scope (another city's submission answers 404), the life cycle with If-Match, evidence, the lead
 line and its difference, and the query count of every list."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reforms.choices import TargetStatus
 from reforms.tests.factories import RolloutTargetFactory
 from tracker import services as tracker_services
+from tracker.reminders.models import ReportingRule
+from tracker.reminders.rules import contribution_due_on
 from tracker.tests import samples
 from tracker.tests.factories import ReportingPeriodFactory, make_reform_for, new_city
 
@@ -146,6 +151,40 @@ def test_the_submission_list_costs_the_same_queries_for_1_and_30_rows(client_for
     assert _count(client_for, office, S) == 3
     # 1 the user's roles (load_roles), 2 the user's city ids, 3 COUNT, 4 the rows.
     assert _count(client_for, city_user, S) == 4
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_each_submission_says_when_it_is_due_and_whether_it_is_late_in_fixed_queries(
+    client_for, office, unit_a, batch, rows
+):
+    # Cities are due the rule's lead days (working days) before the lead's report: 3 here.
+    ReportingRule.objects.create(batch=batch, kind="monthly", due_day=5, contribution_lead_days=3)
+    period = ReportingPeriodFactory(
+        batch=batch,
+        starts_on=datetime.date(2026, 11, 1),
+        ends_on=datetime.date(2026, 11, 30),
+        due_on=datetime.date(2026, 12, 7),
+    )
+    due = contribution_due_on(period)
+    assert due == datetime.date(2026, 12, 2)  # Monday 7 December less three working days
+    for number in range(rows):
+        target = make_reform_for(unit_a, batch=batch, cities=1).targets.get()
+        submission = services.city_submission_create(
+            user=make_city_user(target.city), target=target, period=period, data={"work_done": "x"}
+        )
+        if number == 0:
+            with time_machine.travel(datetime.datetime(2026, 12, 3, 9, tzinfo=datetime.UTC), tick=False):
+                services.city_submission_submit(submission=submission, user=submission.author)
+
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC), tick=False):
+        # 1 is_office, 2 COUNT, 3 the rows with their period, batch and rule, 4 the calendar's overrides of 2026.
+        assert _count(client_for, office, f"{S}?page_size=50") == 4
+        rows_seen = client_for(office).get(f"{S}?page_size=50").data["results"]
+
+    assert {row["due_on"] for row in rows_seen} == {"2026-12-02"}
+    # Submitted on the 3rd: late. The drafts are not late on the 1st, the day before they are due.
+    assert {row["late"] for row in rows_seen if row["state"] == "submitted"} == {True}
+    assert {row["late"] for row in rows_seen if row["state"] == "draft"} <= {False}
 
 
 @pytest.mark.parametrize("rows", [1, 30])

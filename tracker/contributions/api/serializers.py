@@ -2,9 +2,7 @@
 services); output serializers read what the viewsets loaded, and the due date from the one calendar in the context."""
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reforms.api.serializers import ReformBriefSerializer
@@ -17,12 +15,12 @@ from tracker.api.serializers import (
     brief,
 )
 from tracker.models import ReportingPeriod
+from tracker.reminders.api_fields import FeedingDueFields
 from units.api.fields import ChoiceLabelField
 from units.api.serializers import UnitBriefSerializer
 from units.models import Unit
 
 from ..choices import ContributionState
-from ..deadlines import contribution_due_on
 from ..models import Contribution, ContributionAttachment
 
 
@@ -43,7 +41,7 @@ class ContributionAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(FeedingDueFields, serializers.ModelSerializer):
     reform = brief(ReformBriefSerializer, lambda r: {"id": r.pk, "code": r.code, "title": r.title})
     unit = brief(UnitBriefSerializer, lambda u: {"id": u.pk, "name": u.name})
     period = brief(
@@ -52,8 +50,6 @@ class ContributionSerializer(serializers.ModelSerializer):
     )
     author = brief(UserBriefSerializer, _user)
     state_display = ChoiceLabelField(source="state", choices=ContributionState.choices)
-    due_on = serializers.SerializerMethodField(help_text=_("The day the contribution is due (before the lead's)."))
-    late = serializers.SerializerMethodField(help_text=_("Submitted after its due date, or still not submitted."))
     attachments = ContributionAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -77,19 +73,6 @@ class ContributionSerializer(serializers.ModelSerializer):
             "attachments",
         ]
         read_only_fields = fields
-
-    def _due(self, contribution: Contribution):
-        return contribution_due_on(contribution.period, calendar=self.context.get("calendar"))
-
-    @extend_schema_field(serializers.DateField())
-    def get_due_on(self, contribution: Contribution) -> str:
-        return self._due(contribution).isoformat()
-
-    def get_late(self, contribution: Contribution) -> bool:
-        due = self._due(contribution)
-        if contribution.submitted_at is not None:
-            return timezone.localdate(contribution.submitted_at) > due
-        return timezone.localdate() > due
 
 
 class ContributionUpdateSerializer(serializers.Serializer):

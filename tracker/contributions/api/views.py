@@ -24,7 +24,7 @@ from tracker.api.permissions import ScopedModelPermissions
 from tracker.api.serializers import AttachmentUploadSerializer
 from tracker.api.views import TrackerViewMixin
 from tracker.models import ProgressReport
-from tracker.reminders.calendar import WorkingCalendar
+from tracker.reminders.api_fields import CalendarContextMixin
 from tracker.uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from units.api.views import Pagination, ordering_schema
 
@@ -60,12 +60,6 @@ def visible_contributions(user):
     return (
         Contribution.objects.restrict(user, "view").for_api().prefetch_related(Prefetch("attachments", queryset=files))
     )
-
-
-class CalendarContextMixin:
-    def get_serializer_context(self):
-        # One calendar per request: the due dates of a page read the office's calendar once per year they touch.
-        return {**super().get_serializer_context(), "calendar": WorkingCalendar()}
 
 
 @ordering_schema("updated_at", "submitted_at", "created_at", "id")
