@@ -23,6 +23,7 @@ from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from .errors import etag, requested_version
 from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
+from .report_rows import report_rows, report_rows_queryset
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -34,7 +35,6 @@ from .serializers import (
     ReturnSerializer,
     ReviewSerializer,
     RevisionSerializer,
-    city_line_rows,
 )
 from .throttling import TrackerScopedRateThrottle
 
@@ -134,7 +134,8 @@ class ProgressReportViewSet(
                 return scoped.select_related(*DETAIL_RELATED_OBJECTS)
             return scoped
         if self.action == "list":
-            return scoped.for_api(city_lines=False).order_by("-updated_at", "-id")
+            # Read as tuples by list() (tracker.api.report_rows), the relations joined there.
+            return scoped.order_by("-updated_at", "-id")
         return self.detail_queryset()
 
     def detail_queryset(self):
@@ -142,11 +143,10 @@ class ProgressReportViewSet(
         reports = ProgressReport.objects.restrict(self.request.user).for_api(city_lines=False)
         return reports.prefetch_related(*detail_prefetches())
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and self.action == "list":
-            city_line_rows(page)
-        return page
+    def list(self, request, *args, **kwargs):
+        # Rows as plain dicts, the same JSON as ReportSerializer (which documents the list): issue 11.
+        page = self.paginate_queryset(report_rows_queryset(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(report_rows(page))
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer
