@@ -57,6 +57,11 @@ def report_rows_queryset(reports):
     return reports.values_list(*REPORT_COLUMNS)
 
 
+def report_position(row) -> tuple:
+    """The (updated_at, id) of a REPORT_COLUMNS tuple: where a cursor page ends (tracker.api.pagination)."""
+    return row[-1], row[0]
+
+
 def report_rows(page) -> list[dict]:
     """A page of REPORT_COLUMNS tuples as ReportSerializer renders them, with their city lines (one query)."""
     lines = _city_lines({row[0] for row in page})

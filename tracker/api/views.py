@@ -23,7 +23,7 @@ from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from .errors import etag, requested_version
 from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
-from .report_rows import report_rows, report_rows_queryset
+from .report_rows import report_position, report_rows, report_rows_queryset
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -146,7 +146,8 @@ class ProgressReportViewSet(
     def list(self, request, *args, **kwargs):
         # Rows as plain dicts, the same JSON as ReportSerializer (which documents the list): issue 11.
         page = self.paginate_queryset(report_rows_queryset(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(report_rows(page))
+        last = report_position(page[-1]) if page else None  # a cursor page's next link starts after it
+        return self.paginator.get_paginated_response(report_rows(page), last=last)
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer
