@@ -1,7 +1,9 @@
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from rest_framework.filters import OrderingFilter
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.filters import FilterBackend
 from core.pagination import Pagination, ordering_schema
 from reforms.choices import TargetStatus
 from reforms.filtersets import ReformFilterSet
@@ -34,6 +36,7 @@ class BatchViewSet(ReadOnlyModelViewSet):
 
 @ordering_schema("position", "number", "code", "deadline")
 class ReformViewSet(ReadOnlyModelViewSet):
+    filter_backends = [FilterBackend, OrderingFilter]  # the FilterSet only when a filter is asked for
     serializer_class = ReformSerializer
     filterset_class = ReformFilterSet
     pagination_class = Pagination

@@ -7,12 +7,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema,
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
+from core.filters import FilterBackend
 from core.pagination import Pagination, ordering_schema
 from core.schema import error_response
 
@@ -119,6 +121,7 @@ class ProgressReportViewSet(
     GenericViewSet,
 ):
     permission_classes = PERMISSIONS
+    filter_backends = [FilterBackend, OrderingFilter]  # the FilterSet only when a filter is asked for
     filterset_class = ProgressReportFilterSet
     pagination_class = ReportPagination
     ordering_fields = ["submitted_at", "updated_at", "created_at", "id"]
