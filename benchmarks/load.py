@@ -49,6 +49,8 @@ def scenarios(dataset: dict) -> list[Scenario]:
         Scenario("stats-matrix-batch", f"/api/tracker/stats/matrix/?batch={batch}", "office", stats=True),
         Scenario("reports-office", "/api/tracker/reports/", "office"),
         Scenario("reports-office-deep", f"/api/tracker/reports/?page={deep}", "office"),
+        # The same rows by keyset (?cursor=, the position of the previous page's last row): no OFFSET.
+        Scenario("reports-office-cursor", f"/api/tracker/reports/?cursor={dataset['deep_cursor']}", "office"),
         Scenario("reports-reporter", "/api/tracker/reports/", "reporter"),
         Scenario("reforms", "/api/reforms/reforms/", "office"),
         Scenario("write", "", "reporter"),
@@ -315,6 +317,19 @@ def run_locust(scenario: Scenario, *, env: dict, port: int, rate: float, users: 
     return rows
 
 
+def deep_cursor(dataset: dict) -> str:
+    """The cursor of the row before the deep page's first (the office sees every report): the empty cursor (the
+    top) when the deep page is the first."""
+    from tracker.api.pagination import cursor_text
+    from tracker.models import ProgressReport
+
+    deep = min(50, dataset["reports"] // 50)
+    if deep <= 1:
+        return ""
+    reports = ProgressReport.objects.order_by("-updated_at", "-id").values_list("updated_at", "id")
+    return cursor_text(*reports[(deep - 1) * 50 - 1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, required=True, help="the JSON benchmarks/dataset.py wrote")
@@ -344,6 +359,7 @@ def main() -> None:
         from reforms.models import Batch
 
         dataset["batch_code"] = Batch.objects.order_by("-issued_on").values_list("code", flat=True).first()
+        dataset["deep_cursor"] = deep_cursor(dataset)
         chosen = scenarios(dataset)
         if args.only:
             wanted = set(args.only.split(","))

@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 MAX_ID = 2**63 - 1
@@ -60,3 +61,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     """django-filter's BooleanFilter, but `?needs_verification=null` is a 400 instead of no filter."""
 
     field_class = StrictNullBooleanField
+
+
+# Query parameters of every list that are no filter: pagination, ordering, the renderer's format.
+NOT_FILTERS = frozenset({"page", "page_size", "cursor", "ordering", "format"})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a request with no filter parameter at all gets its queryset back as it
+    is, without the FilterSet: building and validating its form (a deep copy of every field, a clean of every empty
+    value) was 1.5-3 ms of an unfiltered list page's CPU (issue 11), for a queryset every filter leaves unchanged
+    when its value is empty. Any other parameter, a filter's or not, goes through the FilterSet as before."""
+
+    def filter_queryset(self, request, queryset, view):
+        if NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

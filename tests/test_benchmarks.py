@@ -22,6 +22,7 @@ SCENARIOS = {
     "stats-matrix-batch",
     "reports-office",
     "reports-office-deep",
+    "reports-office-cursor",
     "reports-reporter",
     "reforms",
     "create",

@@ -109,3 +109,7 @@ def test_the_schema_documents_errors_nullability_and_content_types(client_for, c
     assert "comment" in components["Return"]["required"]
     unit_id = next(p for p in paths["/api/tracker/reports/"]["get"]["parameters"] if p["name"] == "unit_id")
     assert unit_id["schema"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    # The reports list's opt-in cursor (tracker.api.pagination), beside the page number of every list.
+    cursor = next(p for p in paths["/api/tracker/reports/"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["type"] == "string"
+    assert "cursor" not in parameters_of(schema, "/api/reforms/reforms/")

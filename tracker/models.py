@@ -71,7 +71,7 @@ class ProgressReportQuerySet(RestrictedQuerySet):
 
     def for_api(self, *, city_lines: bool = True) -> "ProgressReportQuerySet":
         # One query for the rows and their foreign keys, one for all city lines: the same count for 1 or 50 rows.
-        # The reports list reads its lines as plain rows instead (tracker.api.serializers.city_line_rows).
+        # The reports list reads its lines as plain rows instead (tracker.api.report_rows).
         reports = self.select_related("reform", "unit", "period", "author", "reviewer")
         if not city_lines:
             return reports

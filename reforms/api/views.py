@@ -1,12 +1,15 @@
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from rest_framework.filters import OrderingFilter
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.filters import FilterBackend
 from core.pagination import Pagination, ordering_schema
 from reforms.choices import TargetStatus
 from reforms.filtersets import ReformFilterSet
 from reforms.models import Batch, Reform, Responsibility, RolloutTarget
 
+from .reform_rows import reform_rows, reform_rows_queryset
 from .serializers import BatchSerializer, ReformDetailSerializer, ReformSerializer
 
 # Every authenticated role reads batches and reforms with all their units and cities: the task-division table is
@@ -33,6 +36,7 @@ class BatchViewSet(ReadOnlyModelViewSet):
 
 @ordering_schema("position", "number", "code", "deadline")
 class ReformViewSet(ReadOnlyModelViewSet):
+    filter_backends = [FilterBackend, OrderingFilter]  # the FilterSet only when a filter is asked for
     serializer_class = ReformSerializer
     filterset_class = ReformFilterSet
     pagination_class = Pagination
@@ -54,18 +58,22 @@ class ReformViewSet(ReadOnlyModelViewSet):
             Reform.objects.restrict(self.request.user, "browse")
             .with_counts()
             .annotate(in_progress_count=Coalesce(Subquery(in_progress), 0))
-            .select_related("batch")
-            .prefetch_related(
-                Prefetch(
-                    "responsibilities",
-                    queryset=Responsibility.objects.select_related("unit").order_by("position", "id"),
-                )
-            )
             # Explicit: Meta.ordering is dropped from GROUP BY queries. "batch" sorts by Batch.Meta.ordering.
             .order_by(*Reform._meta.ordering)
         )
         if self.action == "list":
+            # Read as tuples by list() (reforms.api.reform_rows), the batch and the responsible units joined there.
             return reforms
         # The detail nests its target cities (the list counts them: 300 per reform at national scale, issue 11).
         targets = RolloutTarget.objects.select_related("city").order_by("city__code")
-        return reforms.prefetch_related(Prefetch("targets", queryset=targets))
+        return reforms.select_related("batch").prefetch_related(
+            Prefetch(
+                "responsibilities", queryset=Responsibility.objects.select_related("unit").order_by("position", "id")
+            ),
+            Prefetch("targets", queryset=targets),
+        )
+
+    def list(self, request, *args, **kwargs):
+        # Rows as plain dicts, the same JSON as ReformSerializer (which documents the list): issue 11.
+        page = self.paginate_queryset(reform_rows_queryset(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(reform_rows(page, request=request, format=self.format_kwarg))

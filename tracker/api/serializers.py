@@ -66,12 +66,10 @@ class CityLineSerializer(serializers.ModelSerializer):
 
 @extend_schema_field(CityLineSerializer(many=True))
 class CityLinesField(serializers.Field):
-    """A report's city lines as CityLineSerializer shows them, built from plain rows.
+    """A report's city lines as CityLineSerializer shows them, built from the prefetched lines.
 
-    A report has a line per target city: a page of 50 reports with 200 target cities each is 10,000 lines, and
-    model instances through nested ModelSerializers took most of the list's time (issue 11). The reports list
-    attaches `city_line_rows` (city_line_rows() below: one query for the page); the detail falls back to the
-    prefetched lines.
+    A report has a line per target city: model instances through nested ModelSerializers took most of a report's
+    time (issue 11). The reports list builds the same dicts from plain rows (tracker.api.report_rows).
     """
 
     def __init__(self, **kwargs):
@@ -80,37 +78,17 @@ class CityLinesField(serializers.Field):
         self.labels = LabelMap(TargetStatus.choices)
 
     def to_representation(self, report):
-        rows = getattr(report, "city_line_rows", None)
-        if rows is None:
-            rows = [
-                (line.pk, line.city_id, line.city.code, line.city.name, line.status, line.note)
-                for line in report.city_lines.all()
-            ]
         labels = self.labels.current()
         return [
             {
-                "id": pk,
-                "city": {"id": city_id, "code": code, "name": name},
-                "status": status,
-                "status_display": labels.get(status, status),
-                "note": note,
+                "id": line.pk,
+                "city": {"id": line.city_id, "code": line.city.code, "name": line.city.name},
+                "status": line.status,
+                "status_display": labels.get(line.status, line.status),
+                "note": line.note,
             }
-            for pk, city_id, code, name, status, note in rows
+            for line in report.city_lines.all()
         ]
-
-
-def city_line_rows(reports) -> None:
-    """Attach each report's city lines as plain tuples, in one query for all of them (ordered as the model is)."""
-    by_report: dict[int, list] = {report.pk: [] for report in reports}
-    lines = (
-        ReportCityLine.objects.filter(report_id__in=by_report)
-        .order_by("report_id", "city__code")
-        .values_list("report_id", "id", "city_id", "city__code", "city__name", "status", "note")
-    )
-    for report_id, *row in lines:
-        by_report[report_id].append(tuple(row))
-    for report in reports:
-        report.city_line_rows = by_report[report.pk]
 
 
 class TransitionSerializer(serializers.ModelSerializer):

@@ -7,12 +7,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema,
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
+from core.filters import FilterBackend
 from core.pagination import Pagination, ordering_schema
 from core.schema import error_response
 
@@ -23,6 +25,7 @@ from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from .errors import etag, requested_version
 from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
+from .report_rows import report_position, report_rows, report_rows_queryset
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -34,7 +37,6 @@ from .serializers import (
     ReturnSerializer,
     ReviewSerializer,
     RevisionSerializer,
-    city_line_rows,
 )
 from .throttling import TrackerScopedRateThrottle
 
@@ -119,6 +121,7 @@ class ProgressReportViewSet(
     GenericViewSet,
 ):
     permission_classes = PERMISSIONS
+    filter_backends = [FilterBackend, OrderingFilter]  # the FilterSet only when a filter is asked for
     filterset_class = ProgressReportFilterSet
     pagination_class = ReportPagination
     ordering_fields = ["submitted_at", "updated_at", "created_at", "id"]
@@ -134,7 +137,8 @@ class ProgressReportViewSet(
                 return scoped.select_related(*DETAIL_RELATED_OBJECTS)
             return scoped
         if self.action == "list":
-            return scoped.for_api(city_lines=False).order_by("-updated_at", "-id")
+            # Read as tuples by list() (tracker.api.report_rows), the relations joined there.
+            return scoped.order_by("-updated_at", "-id")
         return self.detail_queryset()
 
     def detail_queryset(self):
@@ -142,11 +146,11 @@ class ProgressReportViewSet(
         reports = ProgressReport.objects.restrict(self.request.user).for_api(city_lines=False)
         return reports.prefetch_related(*detail_prefetches())
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and self.action == "list":
-            city_line_rows(page)
-        return page
+    def list(self, request, *args, **kwargs):
+        # Rows as plain dicts, the same JSON as ReportSerializer (which documents the list): issue 11.
+        page = self.paginate_queryset(report_rows_queryset(self.filter_queryset(self.get_queryset())))
+        last = report_position(page[-1]) if page else None  # a cursor page's next link starts after it
+        return self.paginator.get_paginated_response(report_rows(page), last=last)
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer

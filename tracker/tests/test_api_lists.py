@@ -8,6 +8,7 @@ from django.urls import reverse
 from tests.helpers import ids
 from tracker import services
 from tracker.choices import ReportState
+from tracker.filtersets import ProgressReportFilterSet
 from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 from .factories import ReportingPeriodFactory, make_reform_for
@@ -53,6 +54,29 @@ def test_an_unknown_id_in_a_filter_answers_400(client_for, office):
 
     assert response.status_code == 400
     assert "reform_id" in response.json()["errors"]
+
+
+def test_only_a_request_with_a_filter_or_another_unknown_parameter_builds_the_filterset(
+    client_for, office, reporter, reform_a, make_report, monkeypatch
+):
+    make_report(reporter, reform_a)
+    built = []
+    original = ProgressReportFilterSet.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(True)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProgressReportFilterSet, "__init__", spy)
+    client = client_for(office)
+
+    # core.filters.FilterBackend: no filter parameter, no FilterSet (its form cost milliseconds per page).
+    for query in ("", "?page=1&page_size=10&ordering=id", "?cursor=", "?format=json"):
+        assert client.get(f"{LIST}{query}").status_code == 200
+    assert built == []
+    assert client.get(LIST, {"state": "draft"}).status_code == 200
+    assert client.get(LIST, {"made_up": "x"}).status_code == 200
+    assert len(built) == 2
 
 
 def test_periods_are_listed_and_filtered_by_batch(client_for, consumer, period):
