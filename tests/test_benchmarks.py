@@ -26,6 +26,8 @@ SCENARIOS = {
     "reforms",
     "create",
     "submit",
+    "create-minimal",
+    "submit-minimal",
 }
 
 
