@@ -1,6 +1,8 @@
 """Session authentication whose CSRF refusal speaks the user's language (DRF's says "CSRF Failed: ..." in English),
 and token authentication that reads the user's roles with the token."""
 
+import functools
+
 from django.contrib.auth import backends, get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,13 @@ class SessionAuthentication(authentication.SessionAuthentication):
             raise CsrfFailed() from exc
 
 
+@functools.cache
+def _tokens_with_roles(model):
+    # Built once per process: resolving the four role subqueries was about half of the authentication's CPU on every
+    # API request (issue 11, benchmarks/write_profile.py). A queryset is never evaluated here, only cloned by get().
+    return model.objects.select_related("user").annotate(**access.role_annotations("user_id"))
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, with the user's roles and permissions (core.access.load_roles) read in the
     token's own query: an API request's "who" costs one query in all (issue 11)."""
@@ -31,9 +40,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         if not access.roles_in_one_query():
             return super().authenticate_credentials(key)
-        annotations = access.role_annotations("user_id")
         try:
-            token = self.get_model().objects.select_related("user").annotate(**annotations).get(key=key)
+            token = _tokens_with_roles(self.get_model()).get(key=key)
         except self.get_model().DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
