@@ -147,7 +147,8 @@ class ProgressReportViewSet(
 
     def filter_queryset(self, queryset):
         # A write names its report by id: the list's filters and ordering on it would only cost django-filter's
-        # form (a fifth of an update's web CPU, issue 11); a query string on a write is ignored.
+        # form (a quarter of a submit's view time when it still went through get_object(), issue 11); a query
+        # string on a write is ignored.
         if self.action in WRITE_ACTIONS:
             return queryset
         return super().filter_queryset(queryset)
