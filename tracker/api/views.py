@@ -220,14 +220,13 @@ class ProgressReportViewSet(
         get_object() would: 404 outside the scope, then 403 without the model permission, then the service's own."""
         try:
             self.check_object_permissions(request, None)  # ScopedModelPermissions: the model permission only
-        except PermissionDenied:
-            self.get_object()  # 404 outside the scope; in it, the same 403 again
-            raise
-        try:
             pk = ProgressReport._meta.pk.to_python(self.kwargs["pk"])
+            version = requested_version(request, required=False)
         except DjangoValidationError:
             raise Http404 from None
-        version = requested_version(request, required=False)
+        except (PermissionDenied, ValidationError):
+            self.get_object()  # 404 outside the scope; in it, the same 403 (or the If-Match 400) again
+            raise
         try:
             report = service(
                 report=ProgressReport(pk=pk), within=self.get_queryset(), user=request.user, version=version, **kwargs

@@ -174,6 +174,19 @@ def test_a_write_in_scope_but_not_ones_own_is_refused(client_for, office, report
     assert ProgressReport.objects.get(pk=submitted.pk).state == ReportState.SUBMITTED
 
 
+def test_a_malformed_if_match_is_refused_in_scope_and_unknown_outside(
+    client_for, reporter, other_reporter, reform_a, make_report
+):
+    report = make_report(reporter, reform_a)
+
+    inside = client_for(reporter).post(act(report, "submit"), HTTP_IF_MATCH='"²"')
+    outside = client_for(other_reporter).post(act(report, "submit"), HTTP_IF_MATCH='"²"')
+
+    assert inside.status_code == 400
+    assert "If-Match" in inside.json()["errors"]
+    assert outside.status_code == 404
+
+
 @pytest.mark.parametrize("pk", ["abc", "99999999999999999999", "0"])
 def test_a_write_on_an_id_that_names_no_report_is_unknown(client_for, reporter, pk):
     response = client_for(reporter).post(f"{LIST}{pk}/submit/")
