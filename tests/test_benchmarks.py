@@ -27,6 +27,8 @@ SCENARIOS = {
     "reforms",
     "create",
     "submit",
+    "create-minimal",
+    "submit-minimal",
 }
 
 

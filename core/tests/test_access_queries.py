@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core import access
+from core.authentication import TokenAuthentication
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,20 @@ def test_an_api_token_brings_the_roles_with_it(reporter):
     # 1 the token with its user, groups, units and permissions (DRF's token look-up plus three role queries
     # before), 2 COUNT (capped; no report yet, so no page is read).
     assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_tokens_roles_are_read_afresh_on_every_request(reporter, unit_a, unit_b):
+    # The token's query is built once per process (core.authentication): its answers must not be kept with it.
+    token = Token.objects.create(user=reporter)
+    authenticate = TokenAuthentication().authenticate_credentials
+
+    before, _token = authenticate(token.key)
+    reporter.memberships.update(unit=unit_b)
+    reporter.groups.clear()
+    after, _token = authenticate(token.key)
+
+    assert (access.unit_ids_of(before), before.has_perm("tracker.add_progressreport")) == ([unit_a.pk], True)
+    assert (access.unit_ids_of(after), after.has_perm("tracker.add_progressreport")) == ([unit_b.pk], False)
 
 
 def test_a_bad_token_is_refused_in_chinese():

@@ -1,12 +1,13 @@
 """Thin viewsets: scope from core.access (`Model.objects.restrict(user)`), writes through tracker.services."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,6 +26,7 @@ from ..uploads import ACCEPTED_MIME_TYPES, MAX_UPLOAD_BYTES
 from .errors import etag, requested_version
 from .pagination import ReportPagination
 from .permissions import ScopedModelPermissions
+from .prefer import MINIMAL, MINIMAL_RESPONSE, PREFER, REPRESENTATION, preferred_return
 from .report_rows import report_position, report_rows, report_rows_queryset
 from .serializers import (
     AttachmentSerializer,
@@ -91,6 +93,7 @@ IF_MATCH = OpenApiParameter(
 STATE_CONFLICT = error_response(_("The report's state does not allow this (e.g. editing a submitted report)"))
 REPORT_RESPONSES = {
     200: ReportDetailSerializer,
+    204: MINIMAL_RESPONSE,
     409: STATE_CONFLICT,
     412: error_response(_("The report changed since the version given (If-Match or version)")),
 }
@@ -106,11 +109,15 @@ UPDATE_RESPONSES = {
         request=ReportCreateSerializer,
         responses={
             201: ReportDetailSerializer,
+            204: MINIMAL_RESPONSE,
             409: error_response(_("A concurrent request conflicted; nothing was written")),
         },
+        parameters=[PREFER],
     ),
-    update=extend_schema(request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH]),
-    partial_update=extend_schema(request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH]),
+    update=extend_schema(request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH, PREFER]),
+    partial_update=extend_schema(
+        request=ReportUpdateSerializer, responses=UPDATE_RESPONSES, parameters=[IF_MATCH, PREFER]
+    ),
 )
 class ProgressReportViewSet(
     TrackerViewMixin,
@@ -132,7 +139,8 @@ class ProgressReportViewSet(
         if self.action in WRITE_ACTIONS:
             # The report a write acts on: the service answers with what it wrote (_respond reads only what it did
             # not), so loading its history and evidence here would be thrown away. An update keeps this row and
-            # answers with its related objects, joined here; a submit or review re-reads it under the row lock.
+            # answers with its related objects, joined here; a submit or review hands the scope to the service,
+            # whose row lock reads the report within it (_review).
             if self.action in ("update", "partial_update"):
                 return scoped.select_related(*DETAIL_RELATED_OBJECTS)
             return scoped
@@ -140,6 +148,14 @@ class ProgressReportViewSet(
             # Read as tuples by list() (tracker.api.report_rows), the relations joined there.
             return scoped.order_by("-updated_at", "-id")
         return self.detail_queryset()
+
+    def filter_queryset(self, queryset):
+        # A write names its report by id: the list's filters and ordering on it would only cost django-filter's
+        # form (a quarter of a submit's view time when it still went through get_object(), issue 11); a query
+        # string on a write is ignored.
+        if self.action in WRITE_ACTIONS:
+            return queryset
+        return super().filter_queryset(queryset)
 
     def detail_queryset(self):
         """A report as its detail shows it (the retrieve; a write's answer reads what its service did not keep)."""
@@ -159,11 +175,17 @@ class ProgressReportViewSet(
         # A write's answer is built from what the service wrote and kept (tracker.services.reports.writing.remember):
         # only the relations it did not keep are read here (issue 11: the re-read of all five was a third of a
         # create's queries). The related objects come joined from the service's lock or get_queryset().
-        kept = getattr(report, "_prefetched_objects_cache", {})
-        prefetch_related_objects([report], *(p for p in detail_prefetches() if p.prefetch_to not in kept))
         headers = {"ETag": etag(report.version)}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(f"{report.pk}/")
+        preference = preferred_return(self.request) if self.action != "retrieve" else None
+        if preference == MINIMAL:  # RFC 7240 (tracker/api/prefer.py): the client needs no body
+            headers["Preference-Applied"] = f"return={MINIMAL}"
+            return Response(status=status.HTTP_204_NO_CONTENT, headers=headers)
+        if preference == REPRESENTATION:
+            headers["Preference-Applied"] = f"return={REPRESENTATION}"
+        kept = getattr(report, "_prefetched_objects_cache", {})
+        prefetch_related_objects([report], *(p for p in detail_prefetches() if p.prefetch_to not in kept))
         return Response(
             ReportDetailSerializer(report, context=self.get_serializer_context()).data,
             status=status_code,
@@ -197,23 +219,39 @@ class ProgressReportViewSet(
         return self._respond(report)
 
     def _review(self, request, service, **kwargs) -> Response:
-        report = self.get_object()
-        version = requested_version(request, required=False)
-        return self._respond(service(report=report, user=request.user, version=version, **kwargs))
+        """A submit, approval or return: the service's row lock, taken within the user's scope, is the scope check
+        (issue 11: get_object() read the report once more, and ran the list's filters on it). Answers as
+        get_object() would: 404 outside the scope, then 403 without the model permission, then the service's own."""
+        try:
+            self.check_object_permissions(request, None)  # ScopedModelPermissions: the model permission only
+            pk = ProgressReport._meta.pk.to_python(self.kwargs["pk"])
+            version = requested_version(request, required=False)
+        except DjangoValidationError:
+            raise Http404 from None
+        except (PermissionDenied, ValidationError):
+            self.get_object()  # 404 outside the scope; in it, the same 403 (or the If-Match 400) again
+            raise
+        try:
+            report = service(
+                report=ProgressReport(pk=pk), within=self.get_queryset(), user=request.user, version=version, **kwargs
+            )
+        except ProgressReport.DoesNotExist:
+            raise Http404 from None
+        return self._respond(report)
 
-    @extend_schema(request=None, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @extend_schema(request=None, responses=REPORT_RESPONSES, parameters=[IF_MATCH, PREFER])
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._review(request, services.report_submit)
 
-    @extend_schema(request=ReviewSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @extend_schema(request=ReviewSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH, PREFER])
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._review(request, services.report_approve, comment=serializer.validated_data["comment"])
 
-    @extend_schema(request=ReturnSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH])
+    @extend_schema(request=ReturnSerializer, responses=REPORT_RESPONSES, parameters=[IF_MATCH, PREFER])
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         serializer = ReturnSerializer(data=request.data)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,8 +14,11 @@ from django.urls import reverse
 from reforms.choices import TargetStatus
 from reforms.tests.factories import RolloutTargetFactory
 from tracker.choices import ReportState
+from tracker.models import ProgressReport, ReportRevision
+from tracker.services import attachment_add
 from units.models import City
 
+from . import samples
 from .test_admin import add_url, form_values, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -104,15 +108,54 @@ def test_a_submit_costs_a_fixed_number_of_queries(client_for, reporter, reform_a
 
     assert response.status_code == 200, response.json()
     assert len(response.json()["city_lines"]) == reform_a.targets.count()
-    # Who: 1 the roles (groups, unit ids, permissions), 2 the report in scope. Service: 3 SAVEPOINT, 4 the report
-    # locked with its related objects, whether its unit is responsible (for clean()) and the names of the target
-    # cities without a line (the completeness check, a query of its own before), 5 the city lines (read once for
-    # snapshot and answer), 6 the conditional UPDATE, 7 the attachments (snapshot and answer), 8 INSERT revision,
-    # 9 INSERT transition, 10 UPDATE the obligation (met), 11 the rollup's day, 12 RELEASE. Answer: 13 the
-    # transitions (the history, with the row just inserted); the revisions of a first submission are the one just
-    # written. Before: 48, then 24, then 18.
-    assert len(queries) == 13, _statements(queries)
+    # Who: 1 the roles (groups, unit ids, permissions). Service: 2 SAVEPOINT, 3 the report locked within the user's
+    # scope (the scope check and the lock in one SELECT ... FOR UPDATE: a report outside it answers 404), with its
+    # related objects, whether its unit is responsible (for clean()), the names of the target cities without a line
+    # (the completeness check) and whether it has attachments (none: neither snapshot nor answer reads them), 4 the
+    # city lines (read once for snapshot and answer), 5 the conditional UPDATE, 6 INSERT revision, 7 INSERT
+    # transition, 8 UPDATE the obligation (met), 9 the rollup's day, 10 RELEASE. Answer: 11 the transitions (the
+    # history, with the row just inserted); the revisions of a first submission are the one just written.
+    # Before: 48, then 24, 18, 13 (the view read the report in scope, then the service locked it).
+    assert len(queries) == 11, _statements(queries)
     assert [r["number"] for r in response.json()["revisions"]] == [1]
+
+
+def test_a_submit_with_evidence_reads_its_attachments_once(client_for, reporter, created):
+    report = created(1)
+    upload = SimpleUploadedFile("通知.pdf", samples.pdf(), content_type="application/pdf")
+    attachment_add(report=ProgressReport.objects.get(pk=report["id"]), user=reporter, file=upload)
+    client = _fresh(client_for, reporter)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(_action("submit", report), HTTP_IF_MATCH=f'"{report["version"]}"')
+
+    assert response.status_code == 200, response.json()
+    assert [a["original_name"] for a in response.json()["attachments"]] == ["通知.pdf"]
+    assert ReportRevision.objects.get(report_id=report["id"]).data["attachments"][0]["name"] == "通知.pdf"
+    # As a submit without evidence, plus 12 the attachments (the lock said there are some), read once for the
+    # snapshot and the answer.
+    assert len(queries) == 12, _statements(queries)
+
+
+@pytest.mark.parametrize("cities", [1, 20])
+def test_a_minimal_answer_reads_nothing_for_itself(client_for, reporter, reform_a, period, cities):
+    _targets(reform_a, cities)
+    client = _fresh(client_for, reporter)
+    body = {"reform": reform_a.pk, "period": period.pk, "work_done": "x"}
+
+    with CaptureQueriesContext(connection) as creating:
+        created = client.post(LIST, body, format="json", HTTP_PREFER="return=minimal")
+    client = _fresh(client_for, reporter)
+    with CaptureQueriesContext(connection) as submitting:
+        submitted = client.post(
+            created["Location"] + "submit/", HTTP_IF_MATCH=created["ETag"], HTTP_PREFER="return=minimal"
+        )
+
+    assert (created.status_code, submitted.status_code) == (204, 204)
+    # A create reads nothing for its answer anyway: as test_a_create_costs_a_fixed_number_of_queries, 12.
+    assert len(creating) == 12, _statements(creating)
+    # A submit without its answer: 1-10 as test_a_submit_costs_a_fixed_number_of_queries, no transitions read.
+    assert len(submitting) == 10, _statements(submitting)
 
 
 def test_a_resubmission_reads_the_earlier_revisions_for_its_answer(client_for, reporter, office, submitted):
@@ -125,8 +168,8 @@ def test_a_resubmission_reads_the_earlier_revisions_for_its_answer(client_for, r
 
     assert response.status_code == 200, response.json()
     assert [r["number"] for r in response.json()["revisions"]] == [1, 2]
-    # As a first submission, plus 14 the revisions (the earlier ones are not the service's to know).
-    assert len(queries) == 14, _statements(queries)
+    # As a first submission, plus 12 the revisions (the earlier ones are not the service's to know).
+    assert len(queries) == 12, _statements(queries)
 
 
 @pytest.mark.parametrize("cities", [1, 20])
@@ -159,13 +202,14 @@ def test_a_review_costs_a_fixed_number_of_queries(client_for, office, submitted,
     assert response.status_code == 200, response.json()
     state = ReportState.APPROVED if action == "approve" else ReportState.RETURNED
     assert response.json()["state"] == state
-    # Who: 1 the roles (groups, units, permissions), 2 the report in scope (the office sees all). Service:
-    # 3 SAVEPOINT, 4 the report locked with its related objects, 5 the conditional UPDATE; an approval: 6 the city
-    # lines, 7 the targets locked, 8 the lines of newer approved reports (and an UPDATE per target whose status
-    # changes: none here); then INSERT transition, UPDATE the obligation, the rollup's day, RELEASE. Answer: the city
-    # lines (a return did not read them), transitions, revisions, attachments. Before: 24 and 23 (the row re-read),
-    # then 17 and 15 (the roles and permissions in three queries).
-    expected = {"approve": 15, "return": 13}[action]
+    # Who: 1 the roles (groups, units, permissions). Service: 2 SAVEPOINT, 3 the report locked within the office's
+    # scope (all reports) with its related objects and whether it has attachments, 4 the conditional UPDATE; an
+    # approval: 5 the city lines, 6 the targets locked, 7 the lines of newer approved reports (and an UPDATE per
+    # target whose status changes: none here); then INSERT transition, UPDATE the obligation, the rollup's day,
+    # RELEASE. Answer: the city lines (a return did not read them), transitions, revisions; no attachments, the lock
+    # said there are none. Before: 24 and 23 (the row re-read), then 17 and 15 (the roles and permissions in three
+    # queries), then 15 and 13 (the report read in scope before the lock, the attachments read for the answer).
+    expected = {"approve": 13, "return": 11}[action]
     assert len(queries) == expected, _statements(queries)
 
 

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +19,21 @@ from .writing import claim, follow, record, remember, report_lock
 
 
 def _review(
-    report: ProgressReport, *, user, comment: str, version: int | None, to_state: str, at: datetime.datetime | None
+    report: ProgressReport,
+    *,
+    user,
+    comment: str,
+    version: int | None,
+    to_state: str,
+    at: datetime.datetime | None,
+    within: QuerySet | None,
 ) -> ProgressReport:
-    """Move a submitted report to `to_state` with the reviewer's fields, under the row lock."""
-    report = report_lock(report)
+    """Move a submitted report to `to_state` with the reviewer's fields, under the row lock. In the order the API
+    answers: outside the caller's scope `within` (if given) the report is unknown (ProgressReport.DoesNotExist),
+    then the reviewer is checked, then the comment (a return needs one), then the state and the version."""
+    report = report_lock(report, within=within, attachments=True)
+    access.require_office(user, _("Only the provincial office reviews reports."))
+    comment = _clean_comment(comment, required=to_state == ReportState.RETURNED)
     if report.state != ReportState.SUBMITTED:
         raise ReportStateConflict(_("Only a submitted report can be approved or returned."))
     if version is not None and report.version != version:
@@ -90,14 +101,21 @@ def _clean_comment(comment: str, *, required: bool) -> str:
 
 @transaction.atomic
 def report_approve(
-    *, report: ProgressReport, user, comment: str = "", version: int | None = None, at: datetime.datetime | None = None
+    *,
+    report: ProgressReport,
+    user,
+    comment: str = "",
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    within: QuerySet | None = None,
 ) -> ProgressReport:
-    """Accept a submitted report; its city lines become the rollout targets' status, dated the review's day."""
-    access.require_office(user, _("Only the provincial office reviews reports."))
-    comment = _clean_comment(comment, required=False)
-    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED, at=at)
+    """Accept a submitted report; its city lines become the rollout targets' status, dated the review's day.
+    `within`: the caller's scope, checked by the row lock."""
+    report = _review(
+        report, user=user, comment=comment, version=version, to_state=ReportState.APPROVED, at=at, within=within
+    )
     _apply_to_targets(report, on=timezone.localdate(report.reviewed_at))
-    record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
+    record(report, user=user, from_state=ReportState.SUBMITTED, comment=report.review_comment)
     # Approved keeps the submission's time: the figures stay, the report's state in the statistics changes.
     follow(report, submission_changed=False)
     return report
@@ -105,13 +123,20 @@ def report_approve(
 
 @transaction.atomic
 def report_return(
-    *, report: ProgressReport, user, comment: str, version: int | None = None, at: datetime.datetime | None = None
+    *,
+    report: ProgressReport,
+    user,
+    comment: str,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    within: QuerySet | None = None,
 ) -> ProgressReport:
     """Send a submitted report back to its unit with the reviewer's reason; the unit edits it into a new revision.
-    Its obligation is unmet again (a new reminder cycle) and the statistics count it missing, in this transaction."""
-    access.require_office(user, _("Only the provincial office reviews reports."))
-    comment = _clean_comment(comment, required=True)
-    report = _review(report, user=user, comment=comment, version=version, to_state=ReportState.RETURNED, at=at)
-    record(report, user=user, from_state=ReportState.SUBMITTED, comment=comment)
+    Its obligation is unmet again (a new reminder cycle) and the statistics count it missing, in this transaction.
+    `within`: the caller's scope, checked by the row lock."""
+    report = _review(
+        report, user=user, comment=comment, version=version, to_state=ReportState.RETURNED, at=at, within=within
+    )
+    record(report, user=user, from_state=ReportState.SUBMITTED, comment=report.review_comment)
     follow(report)
     return report

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +15,7 @@ from reforms.models import RolloutTarget
 from ...choices import EDITABLE_STATES, ReportState
 from ...exceptions import PreconditionFailed, ReportStateConflict
 from ...models import Attachment, ProgressReport, ReportCityLine, ReportRevision
-from .writing import claim, follow, record, remember, report_lock, validate
+from .writing import claim, follow, record, remember, remembered, report_lock, validate
 
 
 def _city_lines(report: ProgressReport) -> list[ReportCityLine]:
@@ -71,13 +72,21 @@ def _check_complete(report: ProgressReport, lines: list[ReportCityLine]) -> None
 
 @transaction.atomic
 def report_submit(
-    *, report: ProgressReport, user, version: int | None = None, at: datetime.datetime | None = None
+    *,
+    report: ProgressReport,
+    user,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    within: QuerySet | None = None,
 ) -> ProgressReport:
     """Hand a draft or returned report to the office: freeze it and keep a numbered snapshot of it; its obligation
     is met and the statistics count it, in the same transaction. `at` (default now) is the submission time.
-    The report returned carries its city lines and attachments as snapshotted."""
+    `within`: the caller's scope, checked by the row lock (writing.report_lock). The report returned carries its
+    city lines and attachments as snapshotted."""
+    # Locked first, then the membership checked on the fresh row: with `within`, the lock is the scope check, and a
+    # report outside the scope must be unknown (404) before anything is refused (403).
+    report = report_lock(report, within=within, uncovered_cities=True, attachments=True)
     access.require_unit_member(user, report.unit_id)
-    report = report_lock(report, uncovered_cities=True)
     if report.state not in EDITABLE_STATES:
         raise ReportStateConflict(_("Only a draft or a returned report can be submitted."))
     if version is not None and report.version != version:
@@ -102,7 +111,9 @@ def report_submit(
     for name, value in changes.items():
         setattr(report, name, value)
     report.version += 1
-    attachments = _attachments(report)
+    attachments = remembered(report, "attachments")
+    if attachments is None:  # the lock found some
+        attachments = _attachments(report)
     revision = ReportRevision.objects.create(
         report=report,
         number=report.revision,

@@ -6,26 +6,38 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from reforms.models import Responsibility, RolloutTarget
 from tracker.reminders.services.fulfilment import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
 
 from ...exceptions import PreconditionFailed, ReportStateConflict
-from ...models import ProgressReport, ReportCityLine, ReportTransition
+from ...models import Attachment, ProgressReport, ReportCityLine, ReportTransition
 
 # Resolved from the database by the caller (serializer, report_lock(), the signed-in user): full_clean() would look
 # each up again, one SELECT apiece.
 FOREIGN_KEYS = ["reform", "unit", "period", "author", "reviewer"]
 
 
-def report_lock(report: ProgressReport, *, uncovered_cities: bool = False) -> ProgressReport:
+def report_lock(
+    report: ProgressReport,
+    *,
+    within: QuerySet | None = None,
+    uncovered_cities: bool = False,
+    attachments: bool = False,
+) -> ProgressReport:
     """The report's row, locked to the end of the transaction, with what its answer and snapshot show joined.
 
     Reviewer and unit may act at once; the lock orders them and the fresh row says what the winner left.
+    `within` (the caller's scope, `ProgressReport.objects.restrict(user)`) makes the lock the scope check too: one
+    SELECT ... FOR UPDATE instead of a read for the scope and another for the lock (issue 11); only `report.pk` is
+    read then, and a report outside it raises ProgressReport.DoesNotExist (the API's 404).
     `uncovered_cities=True` (a submit) also brings the names of the reform's target cities the report has no line
     for, as `report.uncovered_cities`: the completeness check, in the same query (issue 11).
+    `attachments=True` (a submit, a review: they answer with the report's files) also asks whether it has any; if
+    not, the empty list is kept (remember()), so neither snapshot nor answer reads them. Not for a write that adds
+    files afterwards: the kept list would be stale.
     """
     # Whether the unit is (still) responsible for the reform comes with the row: clean() reads it from there.
     responsible = Responsibility.objects.filter(reform_id=OuterRef("reform_id"), unit_id=OuterRef("unit_id"))
@@ -34,14 +46,19 @@ def report_lock(report: ProgressReport, *, uncovered_cities: bool = False) -> Pr
         covered = ReportCityLine.objects.filter(report_id=OuterRef(OuterRef("pk"))).values("city_id")
         targets = RolloutTarget.objects.filter(reform_id=OuterRef("reform_id")).exclude(city_id__in=covered)
         annotations["uncovered_cities"] = ArraySubquery(targets.order_by("city__code").values("city__name"))
+    if attachments:
+        annotations["has_attachments"] = Exists(Attachment.objects.filter(report_id=OuterRef("pk")))
+    reports = ProgressReport.objects.all() if within is None else within
     locked = (
-        ProgressReport.objects.select_for_update(of=("self",))
+        reports.select_for_update(of=("self",))
         .select_related("reform", "unit", "period", "author", "reviewer")
         .annotate(**annotations)
         .get(pk=report.pk)
     )
     if locked.responsible:
         locked.responsibility_seen = (locked.reform_id, locked.unit_id)
+    if attachments and not locked.has_attachments:
+        remember(locked, attachments=[])
     return locked
 
 

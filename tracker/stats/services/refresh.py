@@ -223,15 +223,21 @@ def stats_report_sync(*, report: ProgressReport, summaries: bool = True) -> bool
         facts_insert(reform_ids=[report.reform_id], created_since=EVER)
     elif not summaries:
         return True
-    rows = _summary_query([report.reform_id], today=state["as_of_date"], soon=state["due_soon_until"])
-    # INSERT ... ON CONFLICT DO UPDATE: a refresh may have deleted and re-inserted these rows meanwhile.
-    ObligationSummary.objects.bulk_create(
-        [ObligationSummary(**row) for row in rows],
-        update_conflicts=True,
-        unique_fields=["reform", "unit"],
-        update_fields=[c for c in SUMMARY_COLUMNS if c not in ("reform_id", "unit_id")],
-    )
+    _summaries_upsert([report.reform_id], today=state["as_of_date"], soon=state["due_soon_until"])
     return True
+
+
+def _summaries_upsert(reform_ids: Sequence[int], *, today: datetime.date, soon: datetime.date) -> None:
+    """Recompute these reforms' summaries and write them in ONE statement, INSERT ... SELECT ... ON CONFLICT DO
+    UPDATE (a refresh may have deleted and re-inserted these rows meanwhile). Issue 11: a SELECT, then an INSERT of
+    the rows built in Python from it, on every submit and return."""
+    select, params = _summary_select(reform_ids, today=today, soon=soon)
+    quote = connection.ops.quote_name
+    keys = ("reform_id", "unit_id")  # stats_summary_unique_pair
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in SUMMARY_COLUMNS if c not in keys)
+    conflict = f" ON CONFLICT ({', '.join(quote(c) for c in keys)}) DO UPDATE SET {updates}"
+    # The summary SELECT always has a WHERE (the reforms): SQLite then reads ON CONFLICT as the upsert clause.
+    _insert(ObligationSummary._meta.db_table, SUMMARY_COLUMNS, select + conflict, params)
 
 
 def snapshot_colours(*, state: RollupState, today: datetime.date, soon: datetime.date, now: datetime.datetime) -> int:
