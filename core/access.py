@@ -63,6 +63,10 @@ def role_annotations(user_ref: str = "pk") -> dict:
         "role_units": ArraySubquery(apps.get_model("units.membership").objects.filter(user=user).values("unit_id")),
         "role_user_perms": ArraySubquery(permission.filter(user=user).annotate(label=label).values("label")),
         "role_group_perms": ArraySubquery(permission.filter(group__user=user).annotate(label=label).values("label")),
+        # Whether one of the user's units leads an item (leads_reforms(): the admin asks it on every page).
+        "role_leads": models.Exists(
+            apps.get_model("reforms.responsibility").objects.filter(role=LEAD, unit__memberships__user=user)
+        ),
     }
 
 
@@ -71,6 +75,7 @@ def keep_roles(user, row) -> None:
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
     user._group_names = frozenset(get("role_groups"))
     user._unit_ids = list(get("role_units"))
+    user._leads_reforms = bool(get("role_leads"))
     # Superusers need no permissions: User.has_perm() answers True for an active superuser before any backend.
     if user.is_active and not user.is_superuser and not hasattr(user, "_perm_cache"):
         user._user_perm_cache = set(get("role_user_perms"))
@@ -497,9 +502,11 @@ def is_lead_member(user, reform_id: int) -> bool:
 
 def leads_reforms(user) -> bool:
     """True if one of the user's units leads at least one reform: only they file progress reports (a co-unit files
-    contributions). Cached for the request: the admin asks it for every menu and button."""
-    if not hasattr(user, "_leads_reforms"):
-        user._leads_reforms = bool(unit_ids_of(user)) and _reform_ids(user, role=LEAD).exists()
+    contributions). Read with the roles (role_annotations), so it costs no query of its own on PostgreSQL."""
+    if not unit_ids_of(user):  # reads the roles (with this fact) in their one query when not read yet
+        return False
+    if not hasattr(user, "_leads_reforms"):  # roles read without role_annotations() (SQLite)
+        user._leads_reforms = _reform_ids(user, role=LEAD).exists()
     return user._leads_reforms
 
 

@@ -30,12 +30,12 @@ def test_every_role_fact_and_permission_comes_from_one_query(reporter, unit_a):
     user = _fresh(user)
 
     with CaptureQueriesContext(connection) as queries:
-        facts = (access.is_office(user), access.is_consumer(user), access.unit_ids_of(user))
+        facts = (access.is_office(user), access.is_consumer(user), access.unit_ids_of(user), access.leads_reforms(user))
         may = user.has_perms(["tracker.add_progressreport", "units.view_city"])
         may_not = user.has_perm("tracker.delete_reportingperiod")
 
     assert len(queries) == 1, [q["sql"] for q in queries.captured_queries]
-    assert facts == (False, False, [unit_a.pk]) and may and not may_not
+    assert facts == (False, False, [unit_a.pk], False) and may and not may_not  # unit_a leads no item here
     # The permissions are Django's own answer, kept where ModelBackend keeps it.
     backend, plain = ModelBackend(), _fresh(user)
     assert user._user_perm_cache == backend.get_user_permissions(plain) == {"units.view_city"}
@@ -166,3 +166,19 @@ def test_the_precompiled_statement_is_built_once(reporter, monkeypatch):
         assert authentication.TokenAuthentication().authenticate_credentials(token.key)[0].pk == reporter.pk
 
     assert built == ["default"]
+
+
+def test_whether_a_unit_leads_an_item_comes_with_the_roles(reporter, unit_a, unit_b):
+    from reforms.choices import ResponsibilityRole
+    from reforms.tests.factories import ResponsibilityFactory
+    from tracker.tests.factories import make_reform_for
+
+    reform = make_reform_for(unit_b)  # unit_b leads; the reporter's unit_a only assists
+    ResponsibilityFactory(reform=reform, unit=unit_a, role=ResponsibilityRole.CO, position=1)
+    assert access.leads_reforms(_fresh(reporter)) is False
+
+    make_reform_for(unit_a)
+    user = _fresh(reporter)
+    with CaptureQueriesContext(connection) as queries:
+        assert access.leads_reforms(user) is True
+    assert len(queries) == 1  # the roles' one query

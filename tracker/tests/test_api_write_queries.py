@@ -222,15 +222,14 @@ def test_the_admin_add_and_change_saves_cost_a_fixed_number_of_queries(client, r
         response = client.post(add_url(reform_a), {**data, "_save": "1"})
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    # The admin's form is Django's: 1 session, 2 user with its roles and permissions (core.authentication.
-    # ModelBackend; five queries more before), 3 SAVEPOINT (ATOMIC on the admin view), 4 whether the user's units
-    # lead an item (the add permission: a co-unit files no report), 5-9 the choices of reform, targets, unit,
-    # period, 10-12 the city lines' starting point as the page showed it (the owed period, the period, the cities'
-    # confirmed submissions: a line the unit left as shown is not "changed"), 13-15 the choices again for the bound
-    # form, 16-20 ModelForm.full_clean()'s foreign key look-ups, the model's rule and unique check, 21-23 a check
-    # constraint (SAVEPOINT, SELECT, RELEASE), 24-27 the city lines formset (a city look-up and check per line).
-    # Then the service as for the API (28-40, with the cities' confirmed submissions; plus a target check and an
-    # UPDATE per city line the form sends: two lines here), 41-44 the admin's change message reading the report
-    # and its related objects, 45 django_admin_log, 46 RELEASE. Not yet trimmed: the form's own checks repeat what
-    # the service and the database check (issue 11 left them to a later change).
-    assert len(adding) == 46, _statements(adding)
+    # The admin's form is Django's: 1 session, 2 user with its roles, permissions and whether its units lead an item
+    # (core.authentication.ModelBackend; five queries more before), 3 SAVEPOINT (ATOMIC on the admin view), 4-8 the
+    # choices of reform, targets, unit, period, 9-11 the city lines' starting point as the page showed it (the owed
+    # period, the period, the cities' confirmed submissions: a line the unit left as shown is not "changed"), 12-14
+    # the choices again for the bound form, 15-19 ModelForm.full_clean()'s foreign key look-ups, the model's rule
+    # and unique check, 20-22 a check constraint (SAVEPOINT, SELECT, RELEASE), 23-26 the city lines formset (a city
+    # look-up and check per line). Then the service as for the API (27-39, with the cities' confirmed submissions;
+    # plus a target check and an UPDATE per city line the form sends: two lines here), 40-43 the admin's change
+    # message reading the report and its related objects, 44 django_admin_log, 45 RELEASE. Not yet trimmed: the
+    # form's own checks repeat what the service and the database check (issue 11 left them to a later change).
+    assert len(adding) == 45, _statements(adding)
