@@ -46,7 +46,7 @@ CLAIM_STATES = (SubmissionState.SUBMITTED.value, SubmissionState.CONFIRMED.value
 
 @dataclass(frozen=True)
 class ParticipationScope:
-    """Whose participation figures a user sees. None: every city / unit. To be folded into core/access.py."""
+    """Whose participation figures a user sees (core.access.participation_figure_ids). None: every city / unit."""
 
     city_ids: tuple[int, ...] | None
     unit_ids: tuple[int, ...] | None
