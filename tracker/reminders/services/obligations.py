@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -25,9 +26,11 @@ from ..rules import contribution_due_on, lead_horizon, rule_periods
 from .fulfilment import obligations_meet_and_reopen
 
 # A derivation that inserts this many obligations (a new rule over a large batch) refreshes the planner's statistics
-# of the table at once: until autovacuum's next pass they say it is nearly empty, and the next sweep's anti-joins
-# (what is still missing, what is met) then run as nested loops: 12 s instead of 0.15 s over 100,000 obligations
-# (docs/benchmarks.md, the reminder sweep).
+# of the tables the rest of the refresh reads: until autovacuum's next pass they say the obligations are nearly none,
+# and the next sweep's anti-joins (what is still missing, what is met) then run as nested loops: 12 s instead of
+# 0.15 s over 100,000 obligations (docs/benchmarks.md, the reminder sweep). Every table those statements join, not the
+# obligations alone: a planner that knows one side and guesses the other picks plans as bad (minutes, seen on a fresh
+# database filled by demo_setup).
 ANALYZE_AFTER = 10_000
 
 
@@ -119,6 +122,37 @@ def _obligations_create(period: ReportingPeriod, *, report_due, feeding_due) -> 
     return len(new)
 
 
+# What obligations_refresh() and obligations_meet_and_reopen() join, by model label (cities and contributions sit
+# above the reminders: named, not imported).
+JOINED_MODELS = (
+    "reminders.obligation",
+    "reforms.responsibility",
+    "reforms.rollouttarget",
+    "reforms.reform",
+    "reforms.batch",
+    "tracker.reportingperiod",
+    "tracker.progressreport",
+    "cities.citysubmission",
+    "contributions.contribution",
+)
+
+
+def _statistics_refresh() -> None:
+    tables = [apps.get_model(label)._meta.db_table for label in JOINED_MODELS if _installed(label)]
+    with connection.cursor() as cursor:
+        # Allowed inside the transaction (unlike VACUUM): it samples at most 30,000 rows a table, and only another
+        # ANALYZE or VACUUM of the same table waits on it.
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+
+
+def _installed(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True
+
+
 @transaction.atomic
 def obligations_refresh(
     *, today: datetime.date, cal: WorkingCalendar | None = None, batch_ids: Sequence[int] | None = None
@@ -156,10 +190,7 @@ def obligations_refresh(
         of_period.filter(kind__in=FEEDING_KINDS).exclude(due_on=feeding_due).update(due_on=feeding_due)
 
     if result.obligations_created >= ANALYZE_AFTER and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Allowed inside the transaction (unlike VACUUM); it only samples rows, nothing waits on it but another
-            # ANALYZE of the same table.
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Obligation._meta.db_table)}")
+        _statistics_refresh()
     result.obligations_met, result.obligations_reopened = obligations_meet_and_reopen(obligations)
     return result
 

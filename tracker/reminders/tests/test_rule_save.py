@@ -201,22 +201,24 @@ def test_a_derivation_and_a_sweep_at_the_same_moment_derive_each_row_once(postgr
     assert (obligations, overdue) == (6, 4)
 
 
-def test_a_large_derivation_refreshes_the_planners_statistics_of_the_obligations(postgresql, batch, monkeypatch):
+def test_a_large_derivation_refreshes_the_planners_statistics_of_what_it_joins(postgresql, batch, monkeypatch):
     # The threshold is 10,000 rows; two reforms' worth stand in for a large batch here.
+    from reforms.models import RolloutTarget
     from tracker.reminders.services import obligations as derivation
 
-    def reltuples() -> float:
+    def reltuples(table: str) -> float:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'reminders_obligation'")
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
             return cursor.fetchone()[0]
 
     monkeypatch.setattr(derivation, "ANALYZE_AFTER", 2)
-    before = reltuples()
+    before = reltuples("reminders_obligation"), reltuples("reforms_rollouttarget")
     with time_machine.travel(local_time(SATURDAY, 21), tick=False):
         rule = ReportingRule.objects.create(batch=batch, kind="monthly", due_day=5)
         result = services.reporting_rule_derive(batch_id=rule.batch_id, today=SATURDAY)
 
-    count = Obligation.objects.count()
-    assert result.obligations_created == count == 6
-    assert before != count  # what the planner believed before: never analyzed (-1), or an older count
-    assert reltuples() == count
+    counts = Obligation.objects.count(), RolloutTarget.objects.count()
+    assert result.obligations_created == counts[0] == 6
+    assert before != counts  # what the planner believed before: never analysed (-1), or older counts
+    # The obligations and the tables the rest of the refresh joins with them.
+    assert (reltuples("reminders_obligation"), reltuples("reforms_rollouttarget")) == counts
