@@ -15,6 +15,7 @@ shape (`count`, `count_capped`, `next`, `previous` always null, `results`).
 """
 
 import datetime
+import functools
 import re
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -46,10 +47,17 @@ class CappedPage(Page):
 class CappedPaginator(Paginator):
     capped = False
 
+    def __init__(self, object_list, per_page, *args, count_source=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        # The rows as a queryset without the page's joined columns: a COUNT over the list's five joins read the
+        # related rows of all 10,001 reports (15 ms of a million-report office list), over the reports alone it
+        # is an index-only scan (3 ms).
+        self.count_source = object_list if count_source is None else count_source
+
     @cached_property
     def count(self) -> int:
         # SELECT COUNT(*) FROM (SELECT id ... LIMIT 10001): reads at most that many index entries, whatever the size.
-        rows = self.object_list.order_by().prefetch_related(None).values("pk")[: COUNT_LIMIT + 1].count()
+        rows = self.count_source.order_by().prefetch_related(None).values("pk")[: COUNT_LIMIT + 1].count()
         self.capped = rows > COUNT_LIMIT
         return min(rows, COUNT_LIMIT)
 
@@ -99,7 +107,9 @@ class ReportPagination(Pagination):
     django_paginator_class = CappedPaginator
     cursor_mode = False
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, count_source=None):
+        """`count_source`: the same rows without the columns `queryset` joins for the page (CappedPaginator)."""
+        self.django_paginator_class = functools.partial(CappedPaginator, count_source=count_source)
         raw = request.query_params.get(CURSOR)
         if raw is None:
             return super().paginate_queryset(queryset, request, view)

@@ -164,7 +164,8 @@ class ProgressReportViewSet(
 
     def list(self, request, *args, **kwargs):
         # Rows as plain dicts, the same JSON as ReportSerializer (which documents the list): issue 11.
-        page = self.paginate_queryset(report_rows_queryset(self.filter_queryset(self.get_queryset())))
+        reports = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_queryset(report_rows_queryset(reports), request, self, count_source=reports)
         last = report_position(page[-1]) if page else None  # a cursor page's next link starts after it
         return self.paginator.get_paginated_response(report_rows(page), last=last)
 
