@@ -109,6 +109,23 @@ def pages(demo) -> list[tuple[str, str, str, str]]:
     ]
 
 
+# On a phone a list's rows are cards (admin/includes/changelist_cards.html): each cell names its column with a ::before
+# label set per column in the list's template. A column added without its label shows a bare value.
+UNLABELLED_CELLS = """() => {
+  // The row's checkbox needs no label.
+  const cells = [...document.querySelectorAll('#result_list tbody td:not(.action-checkbox)')];
+  const label = (td) => getComputedStyle(td, '::before').content;
+  if (!cells.some((td) => !['none', 'normal', '""'].includes(label(td)))) return [];
+  return [...new Set(cells.filter((td) => ['none', 'normal', '""'].includes(label(td)))
+    .map((td) => [...td.classList].find((c) => c.startsWith('field-')) || td.className))];
+}"""
+
+
+def unlabelled_cells(page) -> list[str]:
+    """The columns of a card list whose cells carry no label ([] for a list not shown as labelled cards)."""
+    return page.evaluate(UNLABELLED_CELLS)
+
+
 @pytest.mark.browser
 def test_every_issue12_page_reads_in_chinese_and_fits_a_phone(browser, live_server, demo, artifacts_dir):
     folder = artifacts_dir / "issue12"
@@ -143,6 +160,10 @@ def test_every_issue12_page_reads_in_chinese_and_fits_a_phone(browser, live_serv
                     problems.append(f"{name} at {size}: English {english}")
                 if size == "390" and page_width(page) > 390:
                     problems.append(f"{name} at 390: {page_width(page)} px wide")
+                if size == "390":
+                    unlabelled = unlabelled_cells(page)
+                    if unlabelled:
+                        problems.append(f"{name} at 390: cards without a label for {unlabelled}")
     finally:
         for context in contexts.values():
             context.close()
