@@ -140,8 +140,7 @@ JOINED_MODELS = (
 def _statistics_refresh() -> None:
     tables = [apps.get_model(label)._meta.db_table for label in JOINED_MODELS if _installed(label)]
     with connection.cursor() as cursor:
-        # Allowed inside the transaction (unlike VACUUM): it samples at most 30,000 rows a table, and only another
-        # ANALYZE or VACUUM of the same table waits on it.
+        # It samples at most 30,000 rows a table; only another ANALYZE or VACUUM of the same table waits on it.
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
 
 
@@ -190,7 +189,11 @@ def obligations_refresh(
         of_period.filter(kind__in=FEEDING_KINDS).exclude(due_on=feeding_due).update(due_on=feeding_due)
 
     if result.obligations_created >= ANALYZE_AFTER and connection.vendor == "postgresql":
-        _statistics_refresh()
+        # After the commit, in a transaction of its own: an ANALYZE inside this transaction would write what it saw
+        # (the tables not yet filled later in the same transaction, e.g. no city submission) into pg_class at once,
+        # and the planner would plan this transaction's later statements for empty tables (minutes, seen with
+        # demo_setup). After the commit it sees what autovacuum's next pass would.
+        transaction.on_commit(_statistics_refresh, robust=True)
     result.obligations_met, result.obligations_reopened = obligations_meet_and_reopen(obligations)
     return result
 
