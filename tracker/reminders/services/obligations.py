@@ -138,18 +138,15 @@ JOINED_MODELS = (
 
 
 def _statistics_refresh() -> None:
-    tables = [apps.get_model(label)._meta.db_table for label in JOINED_MODELS if _installed(label)]
+    tables = []
+    for label in JOINED_MODELS:
+        try:
+            tables.append(apps.get_model(label)._meta.db_table)
+        except LookupError:  # an app not installed in this project
+            continue
     with connection.cursor() as cursor:
         # It samples at most 30,000 rows a table; only another ANALYZE or VACUUM of the same table waits on it.
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
-
-
-def _installed(label: str) -> bool:
-    try:
-        apps.get_model(label)
-    except LookupError:
-        return False
-    return True
 
 
 @transaction.atomic
