@@ -164,10 +164,13 @@ class ProgressReport(models.Model):
             # The office's review queue: submitted reports, oldest first.
             models.Index(fields=["state", "submitted_at"], name="tracker_report_queue_idx"),
             models.Index(fields=["unit", "state"], name="tracker_report_unit_state_idx"),
-            # The statistics rollup copies the reports written since its last run, every minute.
-            models.Index(fields=["updated_at"], name="tracker_report_updated_idx"),
+            # The reports list newest first (-updated_at, -id) and the statistics rollup's "written since its last
+            # run". With the id in it, reports sharing an instant (an import, the demo's history) come in list order
+            # too: on (updated_at) alone PostgreSQL joined and sorted all 797 reports of one instant to return page 1
+            # (7 ms of a million-report list, 0.7 ms now; issue 11).
+            models.Index(fields=["updated_at", "id"], name="tracker_report_recent_idx"),
             # A unit's reports newest first (the reports list of unit staff, ordered by -updated_at, -id): without
-            # it PostgreSQL walks tracker_report_updated_idx backwards over every unit's reports (issue 11).
+            # it PostgreSQL walks tracker_report_recent_idx backwards over every unit's reports (issue 11).
             models.Index(fields=["unit", "updated_at", "id"], name="tracker_report_unit_recent_idx"),
         ]
 
