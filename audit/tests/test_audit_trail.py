@@ -16,15 +16,20 @@ from django.urls import reverse
 
 from audit.context import audit_context, user_values
 from audit.models import AuditEvent
+from reforms.choices import TargetStatus
+from tracker import services
 from tracker.choices import ReportState
 from tracker.models import ProgressReport
+from tracker.services import CityLineInput
 from tracker.tasks import attachments_purge_task
+from tracker.tests.factories import ReportingPeriodFactory, make_reform_for
 from units.models import City
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgresql")]
 
 ReportEvent = apps.get_model("audit", "ProgressReportEvent")
 CityEvent = apps.get_model("audit", "CityEvent")
+CityLineEvent = apps.get_model("audit", "ReportCityLineEvent")
 UserGroupEvent = apps.get_model("audit", "UserGroupEvent")
 
 
@@ -194,3 +199,23 @@ def test_the_trail_is_read_only_and_closed_to_unit_staff(client, office, reporte
     client.force_login(reporter)
     assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 403
     assert client.get(reverse("admin:audit_auditevent_export")).status_code == 403
+
+
+def test_a_new_reports_computed_city_lines_leave_no_event_but_what_the_unit_writes_into_them_does(reporter, unit_a):
+    reform = make_reform_for(unit_a, cities=2)
+    report = services.report_create(user=reporter, reform=reform, period=ReportingPeriodFactory(batch=reform.batch))
+    lines = list(report.city_lines.order_by("city__code"))
+
+    assert len(lines) == 2
+    assert ReportEvent.objects.filter(pgh_obj_id=report.pk, pgh_label="insert").count() == 1
+    assert not CityLineEvent.objects.filter(pgh_obj_id__in=[line.pk for line in lines]).exists()
+
+    services.report_update(
+        report=report,
+        user=reporter,
+        version=report.version,
+        city_lines=[CityLineInput(city=lines[0].city, status=TargetStatus.DONE, note="已出台实施细则")],
+    )
+
+    event = CityLineEvent.objects.get(pgh_obj_id=lines[0].pk)
+    assert (event.pgh_label, event.status, event.note) == ("update", TargetStatus.DONE, "已出台实施细则")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,21 +125,51 @@ def city_line_claims(report: ProgressReport) -> dict[int, str]:
 
 def _prefill_city_lines(report: ProgressReport) -> None:
     # One line per target city, starting from where the city stands, so the unit only changes what moved.
-    targets = RolloutTarget.objects.filter(reform_id=report.reform_id).select_related("city")
-    claimed = city_line_claims(report)
-    lines = ReportCityLine.objects.bulk_create(
-        ReportCityLine(
-            report=report,
-            city=target.city,
-            # An exemption (不适用) is the office's decision: no city's word changes it.
-            status=target.status
-            if target.status == TargetStatus.NOT_APPLICABLE
-            else claimed.get(target.city_id, target.status),
-            note=target.not_applicable_reason if target.status == TargetStatus.NOT_APPLICABLE else "",
-        )
-        for target in targets
+    targets = (
+        RolloutTarget.objects.filter(reform_id=report.reform_id)
+        .order_by("city__code")
+        .values_list("city_id", "city__code", "city__name", "status", "not_applicable_reason")
     )
-    remember(report, city_lines=_by_city_code(lines))
+    claimed = city_line_claims(report)
+    rows = []  # (city_id, code, name, status, note), in the lines' order (by city code)
+    for city_id, code, name, status, reason in targets:
+        # An exemption (不适用) is the office's decision: no city's word changes it.
+        exempt = status == TargetStatus.NOT_APPLICABLE
+        rows.append((city_id, code, name, status if exempt else claimed.get(city_id, status), reason if exempt else ""))
+    ids = _insert_lines(report, rows)
+    lines = []
+    for city_id, code, name, status, note in rows:
+        line = ReportCityLine(
+            id=ids[city_id], report=report, city=City(id=city_id, code=code, name=name), status=status, note=note
+        )
+        line._state.adding, line._state.db = False, report._state.db  # saved, as bulk_create would mark it
+        lines.append(line)
+    remember(report, city_lines=lines)
+
+
+def _insert_lines(report: ProgressReport, rows: list[tuple]) -> dict[int, int]:
+    """Insert the lines of `rows` (city_id, code, name, status, note); {city_id: line id}.
+
+    On PostgreSQL one INSERT of the unnested columns: a reform targets up to 300 cities at large scale, and
+    bulk_create's per-object preparation was half of a create's CPU (issue 11: 9.5 -> 4.7 ms for 300 lines). The lines
+    are checked by construction (target cities, the target's reason with 不适用), as bulk_create did not check them
+    either; the database enforces their constraints and the report's state (tracker_cityline_guard).
+    """
+    if not rows:
+        return {}
+    if connection.vendor != "postgresql":
+        lines = ReportCityLine.objects.bulk_create(
+            ReportCityLine(report=report, city_id=row[0], status=row[3], note=row[4]) for row in rows
+        )
+        return {line.city_id: line.pk for line in lines}
+    table, quote = ReportCityLine._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} (report_id, city_id, status, note) "
+            "SELECT %s, * FROM unnest(%s::bigint[], %s::varchar[], %s::text[]) RETURNING city_id, id",
+            [report.pk, [row[0] for row in rows], [row[3] for row in rows], [row[4] for row in rows]],
+        )
+        return dict(cursor.fetchall())
 
 
 def _duplicate_error() -> ValidationError:
