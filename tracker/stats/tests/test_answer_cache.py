@@ -2,6 +2,8 @@
 byte a fresh render, costs the role check only, keeps the ETag/304 and headers, and a write the figures count (or a
 refresh of the rollup) makes a new answer. The participation world is test_participation.py's (today: 2026-11-20)."""
 
+import gzip
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -15,6 +17,7 @@ from tracker.contributions.services import contribution_submit
 from units.models import City, Unit
 from units.tests.factories import UserFactory, make_unit_user
 
+from ..api import caching
 from ..services import stats_refresh
 from .test_participation import CITIES, UNITS, world  # noqa: F401 (world: the participation fixture)
 from .test_queries import ROLE, build, fresh_client
@@ -168,3 +171,41 @@ def test_a_refresh_of_the_rollup_makes_a_new_participation_answer(
 
     assert second.status_code == 200
     assert second["ETag"] != first["ETag"]
+
+
+@pytest.mark.parametrize("url", [FIGURES[1], FIGURES[2]])
+def test_a_client_accepting_gzip_gets_the_same_answer_compressed_once(url, figures, office, django_assert_num_queries):
+    plain = fresh_client(office).get(url)
+    zipped = fresh_client(office).get(url, HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    client = fresh_client(office)
+
+    with django_assert_num_queries(ROLE):
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        revalidated = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"])
+
+    assert len(plain.content) >= caching.GZIP_FROM, "the answer is too small to show the compression"
+    assert zipped["Content-Encoding"] == again["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert again.content == zipped.content and len(zipped.content) < len(plain.content) / 2
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"] and "Accept" in zipped["Vary"]
+    assert zipped["ETag"] != plain["ETag"] and zipped["ETag"] == again["ETag"]
+    assert revalidated.status_code == 304 and revalidated["ETag"] == zipped["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("header", "compressed"),
+    [("", False), ("identity", False), ("gzip;q=0", False), ("deflate, gzip;q=0.0", False), ("GZIP", True)],
+)
+def test_only_a_client_that_accepts_gzip_gets_it(header, compressed, figures, office):
+    response = fresh_client(office).get(FIGURES[2], HTTP_ACCEPT_ENCODING=header)
+
+    assert response.status_code == 200
+    assert (response.get("Content-Encoding") == "gzip") is compressed
+    assert caching.accepts_gzip(header) is compressed
+
+
+def test_a_small_answer_is_sent_as_it_is(figures, office):
+    response = fresh_client(office).get(FIGURES[0], HTTP_ACCEPT_ENCODING="gzip")
+
+    assert len(response.content) < caching.GZIP_FROM
+    assert "Content-Encoding" not in response and response.json()["as_of"]
