@@ -71,9 +71,10 @@ class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, except that a request with no filter parameter at all gets its queryset back as it
     is, without the FilterSet: building and validating its form (a deep copy of every field, a clean of every empty
     value) was 1.5-3 ms of an unfiltered list page's CPU (issue 11), for a queryset every filter leaves unchanged
-    when its value is empty. Any other parameter, a filter's or not, goes through the FilterSet as before."""
+    when its value is empty. A view's `query_flags` (core.params: `?city_lines=1` on the reports list) are no filter
+    either. Any other parameter, a filter's or not, goes through the FilterSet as before."""
 
     def filter_queryset(self, request, queryset, view):
-        if NOT_FILTERS.issuperset(request.query_params):
+        if NOT_FILTERS.union(getattr(view, "query_flags", ())).issuperset(request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)

@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from drf_spectacular.drainage import reset_generator_stats
 
+from reforms.choices import TargetStatus
+
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_the_schema_generates_without_warnings_and_validates(lang, tmp_path):
@@ -113,3 +115,23 @@ def test_the_schema_documents_errors_nullability_and_content_types(client_for, c
     cursor = next(p for p in paths["/api/tracker/reports/"]["get"]["parameters"] if p["name"] == "cursor")
     assert cursor["schema"]["type"] == "string"
     assert "cursor" not in parameters_of(schema, "/api/reforms/reforms/")
+
+
+@pytest.mark.django_db
+def test_the_reports_list_documents_its_city_lines_as_opt_in_and_the_detail_as_always_there(client_for, consumer):
+    schema = json.loads(client_for(consumer).get(reverse("api-schema"), {"format": "json"}).content)
+    components = schema["components"]["schemas"]
+    listed = schema["paths"]["/api/tracker/reports/"]["get"]
+    page = listed["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert components[page]["properties"]["results"]["items"]["$ref"] == "#/components/schemas/Report"
+
+    # A list row: the counts always, the lines only with ?city_lines=1 (optional); the detail: all three.
+    report, detail = components["Report"], components["ReportDetail"]
+    assert {"city_line_count", "city_status_counts"} <= set(report["required"])
+    assert "city_lines" in report["properties"] and "city_lines" not in report["required"]
+    assert {"city_line_count", "city_status_counts", "city_lines"} <= set(detail["required"])
+    [counts] = report["properties"]["city_status_counts"]["allOf"]
+    assert set(components[counts["$ref"].rsplit("/", 1)[-1]]["required"]) == set(TargetStatus.values)
+    flag = next(p for p in listed["parameters"] if p["name"] == "city_lines")
+    assert flag["schema"]["type"] == "boolean"
+    assert "city_lines" not in parameters_of(schema, "/api/tracker/reports/{id}/")

@@ -69,7 +69,8 @@ class TargetCitySerializer(serializers.ModelSerializer):
 
 
 class TargetStatusCountsSerializer(serializers.Serializer):
-    """How many of a reform's target cities are at each status (every status present, 0 if none)."""
+    """How many cities are at each status, every status present (0 if none): a reform's target cities, a progress
+    report's city lines."""
 
     not_started = serializers.IntegerField()
     in_progress = serializers.IntegerField()

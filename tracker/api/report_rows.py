@@ -2,9 +2,14 @@
 
 ReportSerializer stays the list's declaration (the OpenAPI schema) and the detail's base; the list reads
 `.values_list()` tuples (no model instances) and builds each row with one dict literal. At large scale DRF's fields
-were 32-37 ms of a page's web CPU (issue 11). tracker/tests/test_api_report_rows.py holds both outputs equal for
-every state, status, role and language: a field added to the serializer and not here fails it.
+were 32-37 ms of a page's web CPU (issue 11). A row carries its city lines as counts (`city_line_count`,
+`city_status_counts`, counted by the database); the lines themselves only with `?city_lines=1` (at 300 target
+cities a page of 50 reports was 15,000 nested lines, ~2 MB). tracker/tests/test_api_report_rows.py holds both
+outputs equal for every state, status, role and language, with and without the lines: a field added to the
+serializer and not here fails it.
 """
+
+from django.db.models import Count
 
 from core.formats import date_text, datetime_text, full_name
 from reforms.choices import TargetStatus
@@ -49,6 +54,7 @@ REPORT_COLUMNS = (
 
 STATE_LABELS = LabelMap(ReportState.choices)
 STATUS_LABELS = LabelMap(TargetStatus.choices)
+STATUSES = tuple(TargetStatus.values)
 
 
 def report_rows_queryset(reports):
@@ -62,12 +68,22 @@ def report_position(row) -> tuple:
     return row[-1], row[0]
 
 
-def report_rows(page) -> list[dict]:
-    """A page of REPORT_COLUMNS tuples as ReportSerializer renders them, with their city lines (one query)."""
-    lines = _city_lines({row[0] for row in page})
+def status_counts(counted) -> dict[str, int]:
+    """{status: count} for every TargetStatus in its declared order, 0 if none (`counted` maps status to count):
+    a report's `city_status_counts`, shaped as a reform's `target_status_counts`."""
+    return {status: counted.get(status, 0) for status in STATUSES}
+
+
+def report_rows(page, *, city_lines: bool = False) -> list[dict]:
+    """A page of REPORT_COLUMNS tuples as ReportSerializer renders them: with their city lines counted per status
+    (one query), and with `city_lines=True` (`?city_lines=1`) with the lines themselves instead (one query, the
+    counts taken from them)."""
+    ids = {row[0] for row in page}
+    lines = _city_lines(ids) if city_lines else {}
+    counted = _counted(lines) if city_lines else _city_status_counts(ids)
     states, statuses = STATE_LABELS.current(), STATUS_LABELS.current()
     when = datetime_text()
-    return [
+    rows = [
         {
             "id": pk,
             "reform": {"id": reform_id, "code": reform_code, "title": reform_title},
@@ -82,7 +98,8 @@ def report_rows(page) -> list[dict]:
             "work_done": work_done,
             "problems": problems,
             "next_steps": next_steps,
-            "city_lines": lines.get(pk, []),
+            "city_line_count": sum(counted[pk].values()) if pk in counted else 0,
+            "city_status_counts": status_counts(counted.get(pk, {})),
             "version": version,
             "revision": revision,
             "submitted_at": when(submitted_at),
@@ -128,6 +145,10 @@ def report_rows(page) -> list[dict]:
             updated_at,
         ) in page
     ]
+    if city_lines:  # the serializer's last field: added last, the keys in its order
+        for row in rows:
+            row["city_lines"] = lines.get(row["id"], [])
+    return rows
 
 
 def _city_lines(report_ids) -> dict[int, list[dict]]:
@@ -151,3 +172,28 @@ def _city_lines(report_ids) -> dict[int, list[dict]]:
             }
         )
     return by_report
+
+
+def _counted(lines: dict[int, list[dict]]) -> dict[int, dict[str, int]]:
+    """{report id: {status: count}} of lines read by _city_lines(): the counts of the lines shown, no query more."""
+    counted: dict[int, dict[str, int]] = {}
+    for report_id, report_lines in lines.items():
+        counts = counted[report_id] = {}
+        for line in report_lines:
+            counts[line["status"]] = counts.get(line["status"], 0) + 1
+    return counted
+
+
+def _city_status_counts(report_ids) -> dict[int, dict[str, int]]:
+    """{report id: {status: count}} of the reports' city lines, counted by the database in one query (a report
+    without lines is absent)."""
+    counted: dict[int, dict[str, int]] = {}
+    rows = (
+        ReportCityLine.objects.filter(report_id__in=report_ids)
+        .order_by()
+        .values_list("report_id", "status")
+        .annotate(count=Count("*"))
+    )
+    for report_id, status, count in rows:
+        counted.setdefault(report_id, {})[status] = count
+    return counted

@@ -1,13 +1,15 @@
 """Shapes of the tracker API. Input serializers check shape only; the rules live in the models' clean() and the
 services. Output serializers read what the viewsets' querysets already loaded: no query per row."""
 
+from collections import Counter
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reforms.api.serializers import ReformBriefSerializer
+from reforms.api.serializers import ReformBriefSerializer, TargetStatusCountsSerializer
 from reforms.choices import TargetStatus
 from reforms.models import Reform
 from units.api.fields import ChoiceLabelField, LabelMap
@@ -27,6 +29,7 @@ from ..models import (
     ReportTransition,
 )
 from ..services import CityLineInput
+from .report_rows import status_counts
 
 # --- output -------------------------------------------------------------------------------------------------------
 
@@ -70,12 +73,25 @@ class CityLinesField(serializers.Field):
 
     A report has a line per target city: model instances through nested ModelSerializers took most of a report's
     time (issue 11). The reports list builds the same dicts from plain rows (tracker.api.report_rows).
+
+    `opt_in=True` (the list): the lines only when the serializer's context says `city_lines` (`?city_lines=1`),
+    else the field is left out of the row. Such a field is declared neither read-only nor required, which is how
+    drf-spectacular documents a response property as optional (read-only fields are listed as required).
     """
 
-    def __init__(self, **kwargs):
-        kwargs.update(source="*", read_only=True)
+    def __init__(self, *, opt_in: bool = False, **kwargs):
+        if opt_in:
+            kwargs.update(source="*", read_only=False, required=False)
+        else:
+            kwargs.update(source="*", read_only=True)
         super().__init__(**kwargs)
+        self.opt_in = opt_in
         self.labels = LabelMap(TargetStatus.choices)
+
+    def get_attribute(self, report):
+        if self.opt_in and not self.context.get("city_lines"):
+            raise serializers.SkipField
+        return super().get_attribute(report)
 
     def to_representation(self, report):
         labels = self.labels.current()
@@ -159,7 +175,13 @@ class ReportSerializer(serializers.ModelSerializer):
     reviewer = brief(UserBriefSerializer, _user, allow_null=True)
     state_display = ChoiceLabelField(source="state", choices=ReportState.choices)
     status_display = ChoiceLabelField(source="status", choices=TargetStatus.choices)
-    city_lines = CityLinesField()
+    city_line_count = serializers.SerializerMethodField()
+    city_status_counts = serializers.SerializerMethodField()
+    # Only with ?city_lines=1 in the list (300 cities a report made a page 15,000 lines, issue 11); always in the
+    # detail (ReportDetailSerializer).
+    city_lines = CityLinesField(
+        opt_in=True, help_text=_("The report's city lines: in the list only with city_lines=1.")
+    )
 
     class Meta:
         model = ProgressReport
@@ -177,7 +199,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "work_done",
             "problems",
             "next_steps",
-            "city_lines",
+            "city_line_count",
+            "city_status_counts",
             "version",
             "revision",
             "submitted_at",
@@ -186,11 +209,22 @@ class ReportSerializer(serializers.ModelSerializer):
             "review_comment",
             "created_at",
             "updated_at",
+            "city_lines",  # last: present or not, the other keys keep their places
         ]
         read_only_fields = fields
 
+    # From the lines loaded with the report (the detail's prefetch, a write's kept lines); the list's fast rows
+    # count them in SQL (tracker.api.report_rows).
+    def get_city_line_count(self, report) -> int:
+        return len(report.city_lines.all())
+
+    @extend_schema_field(TargetStatusCountsSerializer)
+    def get_city_status_counts(self, report) -> dict[str, int]:
+        return status_counts(Counter(line.status for line in report.city_lines.all()))
+
 
 class ReportDetailSerializer(ReportSerializer):
+    city_lines = CityLinesField()
     transitions = TransitionSerializer(many=True, read_only=True)
     revisions = RevisionSummarySerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)

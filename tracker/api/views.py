@@ -17,6 +17,7 @@ from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from core.filters import FilterBackend
 from core.pagination import Pagination, ordering_schema
+from core.params import flag_parameter, query_flag
 from core.schema import error_response
 
 from .. import services
@@ -103,8 +104,18 @@ UPDATE_RESPONSES = {
 }
 
 
+CITY_LINES = flag_parameter(
+    "city_lines",
+    _(
+        "1: each report also carries its city lines (`city_lines`), as the detail does; for clients that copy "
+        "everything. Else a report carries only their counts (`city_line_count`, `city_status_counts`)."
+    ),
+)
+
+
 @ordering_schema("submitted_at", "updated_at", "created_at", "id")
 @extend_schema_view(
+    list=extend_schema(parameters=[CITY_LINES]),
     create=extend_schema(
         request=ReportCreateSerializer,
         responses={
@@ -130,6 +141,7 @@ class ProgressReportViewSet(
     permission_classes = PERMISSIONS
     filter_backends = [FilterBackend, OrderingFilter]  # the FilterSet only when a filter is asked for
     filterset_class = ProgressReportFilterSet
+    query_flags = ("city_lines",)  # the list's opt-in (list()), no filter
     pagination_class = ReportPagination
     ordering_fields = ["submitted_at", "updated_at", "created_at", "id"]
     queryset = ProgressReport.objects.none()  # for DjangoModelPermissions; rows come from get_queryset()
@@ -164,10 +176,17 @@ class ProgressReportViewSet(
 
     def list(self, request, *args, **kwargs):
         # Rows as plain dicts, the same JSON as ReportSerializer (which documents the list): issue 11.
+        city_lines = query_flag(request, "city_lines")  # a bad value is a 400 before any query
         reports = self.filter_queryset(self.get_queryset())
         page = self.paginator.paginate_queryset(report_rows_queryset(reports), request, self, count_source=reports)
         last = report_position(page[-1]) if page else None  # a cursor page's next link starts after it
-        return self.paginator.get_paginated_response(report_rows(page), last=last)
+        return self.paginator.get_paginated_response(report_rows(page, city_lines=city_lines), last=last)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":  # ReportSerializer's opt-in lines (CityLinesField)
+            context["city_lines"] = query_flag(self.request, "city_lines")
+        return context
 
     def get_serializer_class(self):
         return ReportSerializer if self.action == "list" else ReportDetailSerializer

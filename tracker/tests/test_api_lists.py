@@ -6,11 +6,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from reforms.choices import TargetStatus
 from tests.helpers import ids
 from tracker import services
 from tracker.choices import ReportState
 from tracker.filtersets import ProgressReportFilterSet
 from tracker.models import ProgressReport
+from tracker.services import CityLineInput
 from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 from .factories import ReportingPeriodFactory, make_reform_for
@@ -73,7 +75,7 @@ def test_only_a_request_with_a_filter_or_another_unknown_parameter_builds_the_fi
     client = client_for(office)
 
     # core.filters.FilterBackend: no filter parameter, no FilterSet (its form cost milliseconds per page).
-    for query in ("", "?page=1&page_size=10&ordering=id", "?cursor=", "?format=json"):
+    for query in ("", "?page=1&page_size=10&ordering=id", "?cursor=", "?format=json", "?city_lines=1"):
         assert client.get(f"{LIST}{query}").status_code == 200
     assert built == []
     assert client.get(LIST, {"state": "draft"}).status_code == 200
@@ -90,6 +92,80 @@ def test_periods_are_listed_and_filtered_by_batch(client_for, consumer, period):
 
     assert {p["id"] for p in everything.json()["results"]} == {period.pk, other.pk}
     assert [p["code"] for p in mine.json()["results"]] == ["2026-11"]
+
+
+# --- city lines: counted in the list, listed with ?city_lines=1 and in the detail ----------------------------------
+
+
+@pytest.fixture
+def counted(reporter, unit_a, batch, period):
+    """A report with four city lines in three statuses, and one on a reform without target cities (no lines)."""
+    reform = make_reform_for(unit_a, batch=batch, cities=4)
+    cities = [target.city for target in reform.targets.order_by("city__code")]
+    statuses = [TargetStatus.DONE, TargetStatus.IN_PROGRESS, TargetStatus.DONE, TargetStatus.NOT_APPLICABLE]
+    lines = [CityLineInput(city=c, status=s, note="无口岸") for c, s in zip(cities, statuses, strict=True)]
+    with_lines = services.report_create(user=reporter, reform=reform, period=period, city_lines=lines)
+    bare = services.report_create(user=reporter, reform=make_reform_for(unit_a, batch=batch, cities=0), period=period)
+    return with_lines, bare
+
+
+def _rows(response) -> dict[int, dict]:
+    assert response.status_code == 200, response.json()
+    return {row["id"]: row for row in response.json()["results"]}
+
+
+def test_the_list_counts_each_reports_city_lines_per_status_without_listing_them(client_for, reporter, counted):
+    with_lines, bare = counted
+
+    rows = _rows(client_for(reporter).get(LIST))
+
+    assert rows[with_lines.pk]["city_line_count"] == 4
+    assert rows[with_lines.pk]["city_status_counts"] == {
+        "not_started": 0,
+        "in_progress": 1,
+        "done": 2,
+        "not_applicable": 1,
+    }
+    assert rows[bare.pk]["city_line_count"] == 0
+    assert rows[bare.pk]["city_status_counts"] == dict.fromkeys(TargetStatus.values, 0)
+    # Every status, in TargetStatus's order, as a reform's target_status_counts.
+    assert all(list(row["city_status_counts"]) == TargetStatus.values for row in rows.values())
+    assert not any("city_lines" in row for row in rows.values())
+    assert _rows(client_for(reporter).get(LIST, {"city_lines": "0"})) == rows
+
+
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_with_city_lines_1_the_list_carries_the_lines_as_the_detail_does(client_for, reporter, counted, value):
+    with_lines, bare = counted
+    client = client_for(reporter)
+
+    rows = _rows(client.get(LIST, {"city_lines": value}))
+
+    for report in (with_lines, bare):
+        detail = client.get(reverse("tracker-api:report-detail", args=[report.pk])).json()
+        row = rows[report.pk]
+        assert row["city_lines"] == detail["city_lines"]
+        assert (row["city_line_count"], row["city_status_counts"]) == (
+            detail["city_line_count"],
+            detail["city_status_counts"],
+        )
+        # The detail is a superset of a list row.
+        assert {key: detail[key] for key in row} == row
+    statuses = [line["status"] for line in rows[with_lines.pk]["city_lines"]]
+    assert statuses == ["done", "in_progress", "done", "not_applicable"]
+    assert rows[bare.pk]["city_lines"] == []
+
+
+@pytest.mark.parametrize("value", ["bogus", "2", "yes"])
+def test_a_city_lines_value_neither_true_nor_false_answers_400_in_chinese(client_for, reporter, counted, value):
+    client = client_for(reporter)
+
+    chinese = client.get(LIST, {"city_lines": value})
+    english = client.get(LIST, {"city_lines": value}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert chinese.status_code == english.status_code == 400
+    assert chinese.json()["errors"] == {"city_lines": ["请填写 1 或 0。"]}
+    assert english.json()["errors"] == {"city_lines": ["Use 1 or 0."]}
 
 
 # --- query counts -------------------------------------------------------------------------------------------------
@@ -115,24 +191,29 @@ def _reports_of_many_units(office, count: int) -> None:
         services.report_submit(report=report, user=user)
 
 
+@pytest.mark.parametrize("query", ["", "?city_lines=1"])
 @pytest.mark.parametrize("rows", [1, 50])
-def test_the_report_list_costs_the_same_queries_for_1_and_50_rows(client_for, office, rows):
+def test_the_report_list_costs_the_same_queries_for_1_and_50_rows(client_for, office, rows, query):
     _reports_of_many_units(office, rows)
 
     # 1 is_office (groups of the user), 2 COUNT of at most 10,001 rows (tracker.api.pagination), 3 reports joined
-    # with reform, unit, period, author, reviewer, 4 city lines joined with their city.
-    assert _count_queries(client_for, office, LIST) == 4
+    # with reform, unit, period, author, reviewer, 4 their city lines counted per report and status, or with
+    # ?city_lines=1 the lines joined with their city (the counts taken from them).
+    assert _count_queries(client_for, office, LIST + query) == 4
 
 
+@pytest.mark.parametrize("query", ["", "?city_lines=1"])
 @pytest.mark.parametrize("rows", [1, 50])
-def test_the_report_list_of_a_reporter_costs_the_same_queries_for_1_and_50_rows(client_for, reporter, reform_a, rows):
+def test_the_report_list_of_a_reporter_costs_the_same_queries_for_1_and_50_rows(
+    client_for, reporter, reform_a, rows, query
+):
     for _ in range(rows):
         period = ReportingPeriodFactory(batch=reform_a.batch)
         services.report_create(user=reporter, reform=reform_a, period=period)
 
     # 1 the user's roles (groups, unit ids, permissions: one query, core.access.load_roles), 2 COUNT (capped),
-    # 3 reports with their foreign keys, 4 city lines.
-    assert _count_queries(client_for, reporter, LIST) == 4
+    # 3 reports with their foreign keys, 4 city lines counted (or, with ?city_lines=1, read).
+    assert _count_queries(client_for, reporter, LIST + query) == 4
 
 
 @pytest.mark.parametrize("rows", [1, 50])

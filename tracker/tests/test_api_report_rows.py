@@ -1,7 +1,8 @@
 """The reports list builds its rows as plain dicts (tracker.api.report_rows); ReportSerializer documents them.
 These tests hold the two to the same bytes: the list as served against the list DRF's own ListModelMixin serializes
-through ReportSerializer, for every state and status, with and without city lines, for every role, in both languages
-and in two time zones. A field added, renamed, reordered or formatted differently on either side fails them."""
+through ReportSerializer, for every state and status, for reports with and without city lines, in both shapes (the
+lines' counts only, and with ?city_lines=1 the lines too), for every role, in both languages and in two time zones.
+A field added, renamed, reordered or formatted differently on either side fails them."""
 
 import datetime
 
@@ -102,18 +103,20 @@ def _roles(world, reporter, other_reporter):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+@pytest.mark.parametrize("lines", [{}, {"city_lines": "1"}], ids=["counts", "lines"])
 def test_the_fast_rows_are_byte_for_byte_the_serializers_answer(
-    world, reporter, other_reporter, client_for, monkeypatch, language, zone
+    world, reporter, other_reporter, client_for, monkeypatch, language, zone, lines
 ):
+    query = {"page_size": 200, **lines}
     served = {}
     for name, user in _roles(world, reporter, other_reporter).items():
         with timezone.override(zone):
-            served[name] = client_for(user).get(LIST, {"page_size": 200}, HTTP_ACCEPT_LANGUAGE=language)
+            served[name] = client_for(user).get(LIST, query, HTTP_ACCEPT_LANGUAGE=language)
     # The same requests through DRF's own list: ReportSerializer on model instances.
     monkeypatch.setattr(ProgressReportViewSet, "list", ListModelMixin.list)
     for name, user in _roles(world, reporter, other_reporter).items():
         with timezone.override(zone):
-            expected = client_for(user).get(LIST, {"page_size": 200}, HTTP_ACCEPT_LANGUAGE=language)
+            expected = client_for(user).get(LIST, query, HTTP_ACCEPT_LANGUAGE=language)
         assert served[name].status_code == expected.status_code == 200
         listed = [row["id"] for row in served[name].json()["results"]]
         assert set(listed) == set(ProgressReport.objects.restrict(user).values_list("pk", flat=True)), name
@@ -125,7 +128,16 @@ def test_the_fast_rows_are_byte_for_byte_the_serializers_answer(
     # The fixture covers what it says (else the byte comparison above could pass on a narrow sample).
     assert {row["state"] for row in rows} == set(ReportState.values)
     assert {row["status"] for row in rows} == set(TargetStatus.values)
-    assert {len(row["city_lines"]) for row in rows} >= {0, 2}
+    assert {row["city_line_count"] for row in rows} >= {0, 2}
+    # Lines in different statuses on one report (counted apart), and reports without lines (all zeros).
+    assert {max(row["city_status_counts"].values()) for row in rows} >= {0, 1}
+    assert any(sorted(row["city_status_counts"].values()) == [0, 0, 1, 1] for row in rows)
+    assert all(list(row["city_status_counts"]) == TargetStatus.values for row in rows)
+    if lines:
+        assert {len(row["city_lines"]) for row in rows} >= {0, 2}
+        assert all(len(row["city_lines"]) == row["city_line_count"] for row in rows)
+    else:
+        assert not any("city_lines" in row for row in rows)
     assert {row["reviewer"] is None for row in rows} == {True, False}
     assert {row["reviewer"]["full_name"] for row in rows if row["reviewer"]} == {"李 审核", ""}
     assert {row["author"]["full_name"] for row in rows} == {"张 三", ""}
