@@ -18,7 +18,7 @@ from units.models import City, Unit
 from ...choices import EDITABLE_STATES
 from ...exceptions import PreconditionFailed, ReportStateConflict
 from ...models import ProgressReport, ReportCityLine, ReportingPeriod
-from .writing import claim, follow, record, remember, remembered, validate
+from .writing import city_line, claim, follow, record, remember, remembered, validate
 
 # The fields a unit writes; everything else (unit, author, state, reviewer, timestamps, version) only services set.
 EDITABLE_FIELDS = ("status", "percent", "work_done", "problems", "next_steps")
@@ -137,13 +137,9 @@ def _prefill_city_lines(report: ProgressReport) -> None:
         exempt = status == TargetStatus.NOT_APPLICABLE
         rows.append((city_id, code, name, status if exempt else claimed.get(city_id, status), reason if exempt else ""))
     ids = _insert_lines(report, rows)
-    lines = []
-    for city_id, code, name, status, note in rows:
-        line = ReportCityLine(
-            id=ids[city_id], report=report, city=City(id=city_id, code=code, name=name), status=status, note=note
-        )
-        line._state.adding, line._state.db = False, report._state.db  # saved, as bulk_create would mark it
-        lines.append(line)
+    lines = [
+        city_line(report, ids[city_id], city_id, code, name, status, note) for city_id, code, name, status, note in rows
+    ]
     remember(report, city_lines=lines)
 
 

@@ -15,7 +15,7 @@ from reforms.models import RolloutTarget
 from ...choices import ReportState
 from ...exceptions import PreconditionFailed, ReportStateConflict
 from ...models import COMMENT_MAX_LENGTH, ProgressReport, ReportCityLine
-from .writing import claim, follow, record, remember, report_lock
+from .writing import city_lines_read, claim, follow, record, remember, report_lock
 
 
 def _review(
@@ -66,7 +66,7 @@ def _newer_approved_cities(report: ProgressReport) -> set[int]:
 
 
 def _apply_to_targets(report: ProgressReport, *, on) -> None:
-    report_lines = list(report.city_lines.select_related("city").order_by("city__code"))
+    report_lines = city_lines_read(report)
     remember(report, city_lines=report_lines)
     lines = {line.city_id: line for line in report_lines}
     # The targets are locked before the newer approvals are read: a newer approval committing meanwhile holds

@@ -15,11 +15,7 @@ from reforms.models import RolloutTarget
 from ...choices import EDITABLE_STATES, ReportState
 from ...exceptions import PreconditionFailed, ReportStateConflict
 from ...models import Attachment, ProgressReport, ReportCityLine, ReportRevision
-from .writing import claim, follow, record, remember, remembered, report_lock, validate
-
-
-def _city_lines(report: ProgressReport) -> list[ReportCityLine]:
-    return list(report.city_lines.select_related("city").order_by("city__code"))
+from .writing import city_lines_read, claim, follow, record, remember, remembered, report_lock, validate
 
 
 def _attachments(report: ProgressReport) -> list[Attachment]:
@@ -34,7 +30,7 @@ def report_snapshot(
 ) -> dict[str, Any]:
     """The report as submitted, in plain JSON: kept in its ReportRevision for as long as the service runs.
     `city_lines` (ordered by city code) and `attachments` (by id) if the caller has them, else they are read."""
-    lines = _city_lines(report) if city_lines is None else city_lines
+    lines = city_lines_read(report) if city_lines is None else city_lines
     files = _attachments(report) if attachments is None else attachments
     return {
         "reform": {"id": report.reform_id, "code": report.reform.code},
@@ -92,7 +88,7 @@ def report_submit(
     if version is not None and report.version != version:
         raise PreconditionFailed()
     validate(report)
-    lines = _city_lines(report)
+    lines = city_lines_read(report)
     _check_complete(report, lines)
     from_state, now = report.state, at or timezone.now()
     changes = {

@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from reforms.models import Responsibility, RolloutTarget
 from tracker.reminders.services.fulfilment import obligation_follow_report
 from tracker.stats.services.refresh import stats_report_sync
+from units.models import City
 
 from ...exceptions import PreconditionFailed, ReportStateConflict
 from ...models import Attachment, ProgressReport, ReportCityLine, ReportTransition
@@ -120,3 +121,28 @@ def remembered(report: ProgressReport, name: str) -> list | None:
     """The rows remember() (or a prefetch) keeps for relation `name`, or None."""
     queryset = getattr(report, "_prefetched_objects_cache", {}).get(name)
     return None if queryset is None else list(queryset)
+
+
+LINE_FIELDS = ["id", "report_id", "city_id", "status", "note"]
+CITY_FIELDS = ["id", "code", "name"]
+
+
+def city_line(report: ProgressReport, pk: int, city_id: int, code: str, name: str, status: str, note: str):
+    """A saved line of `report` as the database holds it, with the report and its city (id, code, name: what the
+    answer and the snapshot read) attached: Model.from_db, a third faster than keyword arguments, for reports of 300
+    lines (issue 11)."""
+    db = report._state.db
+    line = ReportCityLine.from_db(db, LINE_FIELDS, (pk, report.pk, city_id, status, note))
+    line._state.fields_cache.update(report=report, city=City.from_db(db, CITY_FIELDS, (city_id, code, name)))
+    return line
+
+
+def city_lines_read(report: ProgressReport) -> list[ReportCityLine]:
+    """The report's lines by city code, read as tuples and built by city_line(): select_related's model iterator
+    cost twice as much CPU for the same objects."""
+    rows = (
+        ReportCityLine.objects.filter(report_id=report.pk)
+        .order_by("city__code")
+        .values_list("id", "city_id", "city__code", "city__name", "status", "note")
+    )
+    return [city_line(report, *row) for row in rows]
