@@ -108,8 +108,8 @@ def wait_for(url: str, seconds: float) -> None:
 class Services:
     """Redis (unless REDIS_URL is given), gunicorn and a Celery worker, started here and stopped on exit."""
 
-    def __init__(self, *, port: int, workers: int, run_dir: Path):
-        self.port, self.workers, self.run_dir = port, workers, run_dir
+    def __init__(self, *, port: int, workers: int, run_dir: Path, threads: int = 1):
+        self.port, self.workers, self.run_dir, self.threads = port, workers, run_dir, threads
         self.processes: list[subprocess.Popen] = []
 
     def start(self) -> dict:
@@ -135,6 +135,10 @@ class Services:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
+                # More than 1: gunicorn's gthread worker, whose threads overlap one request's database waits with
+                # another's Python (the GIL lets one run at a time).
+                "--threads",
+                str(self.threads),
                 "--access-logfile",
                 "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
                 "--timeout",
@@ -379,6 +383,7 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, required=True, help="the JSON benchmarks/dataset.py wrote")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "18710")))
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     parser.add_argument("--rate", type=float, default=50, help="requests per second, per scenario")
     parser.add_argument("--write-rate", type=float, default=10, help="create+submit cycles per second")
     parser.add_argument("--users", type=int, default=10, help="locust users sharing the rate")
@@ -394,7 +399,7 @@ def main() -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="rollout-bench."))
     if args.keep:
         say(f"Logs and CSV files in {run_dir}")
-    services = Services(port=args.port, workers=args.workers, run_dir=run_dir)
+    services = Services(port=args.port, workers=args.workers, run_dir=run_dir, threads=args.threads)
     try:
         env = services.start()
         import django
@@ -424,8 +429,8 @@ def run(chosen, *, dataset, services, env, args, run_dir) -> dict:
 
     say(
         f"Scale {dataset['scale']}: {dataset['reports']:,} reports, {dataset['reforms']:,} reforms, "
-        f"{dataset['units']:,} units, {dataset['cities']} cities; gunicorn {args.workers} workers, locust "
-        f"{args.users} users, {args.duration} s per scenario"
+        f"{dataset['units']:,} units, {dataset['cities']} cities; gunicorn {args.workers} workers x {args.threads} "
+        f"threads, locust {args.users} users, {args.duration} s per scenario"
     )
     header = (
         f"{'scenario':<24}{'rate':>6}{'done/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}"

@@ -9,7 +9,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 # A worker is replaced after this many requests (with jitter, so they do not restart together): a page of 15,000
-# city lines leaves a worker at ~158 MB, which Python does not give back (docs/benchmarks.md); 0 turns it off.
+# city lines (`?city_lines=1`) leaves a worker at ~158 MB, which Python does not give back (docs/benchmarks.md); 0
+# turns it off.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"
