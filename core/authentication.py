@@ -1,16 +1,13 @@
 """Session authentication whose CSRF refusal speaks the user's language (DRF's says "CSRF Failed: ..." in English),
 and token authentication that reads the user's roles with the token."""
 
-import secrets
-from dataclasses import dataclass
-
 from django.contrib.auth import backends, get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connections
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from core import access
+from core.statements import Statement
 
 
 class CsrfFailed(exceptions.PermissionDenied):
@@ -28,63 +25,38 @@ class SessionAuthentication(authentication.SessionAuthentication):
             raise CsrfFailed() from exc
 
 
-@dataclass(frozen=True)
-class TokenStatement:
-    """The token look-up's SQL, compiled once per process and database: building the ORM query (a token, its user
-    and four role subqueries) cost more CPU than running it, on every API request (issue 11)."""
+def _token_rows(*, key: str):
+    """A token's creation time, its user's fields and the user's roles (core.access), by the token's key."""
+    from rest_framework.authtoken.models import Token
 
-    sql: str
-    params: tuple
-    key_at: int  # the position of the token's key among the params
-    columns: tuple[str, ...]
-    user_fields: tuple[str, ...]
-
-    @classmethod
-    def compile(cls, using: str) -> "TokenStatement":
-        from rest_framework.authtoken.models import Token
-
-        user_fields = tuple(field.attname for field in get_user_model()._meta.concrete_fields)
-        annotations = access.role_annotations("user_id")
-        placeholder = f"token-key-{secrets.token_hex(8)}"  # a value no other parameter can equal
-        rows = (
-            Token.objects.using(using)
-            .filter(key=placeholder)
-            .annotate(**annotations)
-            .values("created", *(f"user__{name}" for name in user_fields), *annotations)
-        )
-        sql, params = rows.query.sql_with_params()
-        query = rows.query
-        columns = (*query.extra_select, *query.values_select, *query.annotation_select)
-        return cls(sql, tuple(params), params.index(placeholder), columns, user_fields)
-
-    def fetch(self, key: str, using: str) -> dict | None:
-        params = list(self.params)
-        params[self.key_at] = key
-        with connections[using].cursor() as cursor:  # Django's cursor: counted, logged, timed like any query
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        return None if row is None else dict(zip(self.columns, row, strict=True))
+    annotations = access.role_annotations("user_id")
+    users = (f"user__{name}" for name in _user_fields())
+    return Token.objects.filter(key=key).annotate(**annotations).values("created", *users, *annotations)
 
 
-_statements: dict[str, TokenStatement] = {}
+def _user_fields() -> tuple[str, ...]:
+    return tuple(field.attname for field in get_user_model()._meta.concrete_fields)
+
+
+# The token look-up's SQL, compiled once per process and database: building the ORM query (a token, its user and
+# four role subqueries) cost more CPU than running it, on every API request (issue 11).
+TOKEN_ROWS = Statement(_token_rows, key=str)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, with the user's roles and permissions (core.access.load_roles) read in the
     token's own query: an API request's "who" costs one query in all, and that query's SQL is built once per
-    process (TokenStatement), not per request (issue 11)."""
+    process (TOKEN_ROWS), not per request (issue 11)."""
 
     def authenticate_credentials(self, key):
         if not access.roles_in_one_query():
             return super().authenticate_credentials(key)
         model, using = self.get_model(), "default"
-        statement = _statements.get(using) or _statements.setdefault(using, TokenStatement.compile(using))
-        row = statement.fetch(key, using)
+        row = TOKEN_ROWS.first(using, key=key)
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = get_user_model().from_db(
-            using, statement.user_fields, [row[f"user__{name}"] for name in statement.user_fields]
-        )
+        fields = _user_fields()
+        user = get_user_model().from_db(using, fields, [row[f"user__{name}"] for name in fields])
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         token = model.from_db(using, ["key", "user_id", "created"], [key, user.pk, row["created"]])

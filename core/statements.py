@@ -7,46 +7,69 @@ Only for queries whose shape does not depend on the values (no list whose length
 """
 
 import datetime
+import secrets
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 
-# Placeholders by type: values no query of this service sends (an id below zero, dates before the service began).
+# Placeholders by type: values no query of this service sends (an id below zero, dates before the service began,
+# random text).
 PLACEHOLDERS: dict[type, list] = {
     int: [-7_340_001, -7_340_002, -7_340_003, -7_340_004],
     datetime.date: [datetime.date(1901, 1, 2), datetime.date(1901, 3, 4), datetime.date(1901, 5, 6)],
+    str: [f"placeholder-{secrets.token_hex(8)}" for _ in range(3)],
 }
 
 
+class Compiled(NamedTuple):
+    sql: str
+    params: list
+    positions: dict[str, list[int]]  # where each value goes among the params
+    columns: tuple[str, ...]  # the names of the SELECT list, for first()
+
+
 class Statement:
-    """`build(**values)` returns a QuerySet; `types` names each value's type (int or datetime.date)."""
+    """`build(**values)` returns a QuerySet; `types` names each value's type (int, datetime.date or str)."""
 
     def __init__(self, build: Callable[..., Any], **types: type):
         self.build, self.types = build, types
-        self.compiled: dict[str, tuple[str, list, dict[str, list[int]]]] = {}
+        self.compiled: dict[str, Compiled] = {}
         self.lock = threading.Lock()
 
-    def _compile(self, using: str) -> tuple[str, list, dict[str, list[int]]]:
+    def _compile(self, using: str) -> Compiled:
         free = {kind: list(values) for kind, values in PLACEHOLDERS.items()}
         placeholders = {name: free[kind].pop(0) for name, kind in self.types.items()}
-        sql, params = self.build(**placeholders).using(using).query.sql_with_params()
+        query = self.build(**placeholders).using(using).query
+        sql, params = query.sql_with_params()
         params = list(params)
         positions = {name: [i for i, p in enumerate(params) if p == value] for name, value in placeholders.items()}
         if not all(positions.values()):
             raise RuntimeError(f"A value does not reach the compiled query: {positions}")
-        return sql, params, positions
+        columns = (*query.extra_select, *query.values_select, *query.annotation_select)
+        return Compiled(sql, params, positions, columns)
 
-    def sql_with_params(self, using: str = "default", **values) -> tuple[str, list]:
-        """The compiled SQL and its parameters with `values` in place."""
+    def _compiled(self, using: str) -> Compiled:
         key = f"{using}:{connections[using].vendor}"
         if key not in self.compiled:
             with self.lock:
                 self.compiled.setdefault(key, self._compile(using))
-        sql, params, positions = self.compiled[key]
-        params = list(params)
+        return self.compiled[key]
+
+    def sql_with_params(self, using: str = "default", **values) -> tuple[str, list]:
+        """The compiled SQL and its parameters with `values` in place."""
+        compiled = self._compiled(using)
+        params = list(compiled.params)
         for name, value in values.items():
-            for i in positions[name]:
+            for i in compiled.positions[name]:
                 params[i] = value
-        return sql, params
+        return compiled.sql, params
+
+    def first(self, using: str = "default", **values) -> dict | None:
+        """The first row of a values() query run with `values`, as {column: value}; None if there is none."""
+        sql, params = self.sql_with_params(using, **values)
+        with connections[using].cursor() as cursor:  # Django's cursor: counted, logged, timed like any query
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return None if row is None else dict(zip(self._compiled(using).columns, row, strict=True))

@@ -151,21 +151,21 @@ def test_the_precompiled_token_look_up_answers_as_the_orm_would(persona, request
 
 def test_the_precompiled_statement_is_built_once(reporter, monkeypatch):
     from core import authentication
+    from core.statements import Statement
 
     token = Token.objects.create(user=reporter)
-    monkeypatch.setattr(authentication, "_statements", {})
     built = []
-    compile_for_real = authentication.TokenStatement.compile
-    monkeypatch.setattr(
-        authentication.TokenStatement,
-        "compile",
-        classmethod(lambda cls, using: built.append(using) or compile_for_real(using)),
-    )
+
+    def build(*, key):
+        built.append(key)
+        return authentication._token_rows(key=key)
+
+    monkeypatch.setattr(authentication, "TOKEN_ROWS", Statement(build, key=str))
 
     for _ in range(3):
         assert authentication.TokenAuthentication().authenticate_credentials(token.key)[0].pk == reporter.pk
 
-    assert built == ["default"]
+    assert len(built) == 1 and built[0] != token.key  # built once, with a placeholder for the key
 
 
 def test_whether_a_unit_leads_an_item_comes_with_the_roles(reporter, unit_a, unit_b):

@@ -52,3 +52,11 @@ def test_a_value_the_query_does_not_use_is_refused():
 
     with pytest.raises(RuntimeError, match="does not reach"):
         statement.sql_with_params(user=1, since=datetime.date.today())
+
+
+def test_first_answers_a_row_by_its_column_names_or_none():
+    user = User.objects.create(username="zhang", first_name="张")
+    statement = Statement(lambda *, name: User.objects.filter(username=name).values("id", "first_name"), name=str)
+
+    assert statement.first(name="zhang") == {"id": user.pk, "first_name": "张"}
+    assert statement.first(name="li") is None
