@@ -183,7 +183,8 @@ def _summary_query(reform_ids, *, today: datetime.date, soon: datetime.date):
 
 def _summary_select(reform_ids, *, today: datetime.date, soon: datetime.date) -> tuple[str, tuple]:
     """The summary query compiled by the ORM for the backend, for an INSERT ... SELECT. One reform's (a report's
-    write) is compiled once per process: building it cost ~2 ms of a submit's CPU (issue 11)."""
+    write) is compiled once per process: building it cost about 2 ms of a submit's CPU by its cProfile share
+    (issue 11)."""
     if reform_ids is not None and len(reform_ids) == 1:
         return ONE_REFORM_SUMMARY.sql_with_params(reform=reform_ids[0], today=today, soon=soon)
     query = _summary_query(reform_ids, today=today, soon=soon).query
