@@ -12,7 +12,10 @@ Every write is a conditional UPDATE (met only if unmet, reopened only if met), s
 transaction) and a sweep running at the same moment neither meet twice nor bump the cycle twice.
 """
 
+from contextlib import contextmanager
+
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from tracker.choices import FROZEN_STATES, ReportState
@@ -81,23 +84,42 @@ def obligation_met(prefix: str = "") -> Q:
     )
 
 
+@contextmanager
+def _no_nested_loops():
+    """PostgreSQL plans the statements below without nested-loop joins. With statistics that say a table is empty
+    when it is not (analysed before a bulk load, e.g. the demo's in one transaction, or autovacuum's pass over a
+    table a test had filled and rolled back), it nested the meet UPDATE's semi-join over thousands of rows both ways
+    and ran for many minutes (a CI run of demo_setup); hash joins cost the same whatever the estimate."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # SET LOCAL needs a transaction; inside one, the savepoint undoes it if the statements fail.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = on")
+
+
 def obligations_meet_and_reopen(obligations: QuerySet) -> tuple[int, int]:
     """Meet the unmet obligations whose report/contribution/submission is in (met_at = its submission time) and
     reopen (next cycle) the met ones whose report was returned, contribution withdrawn or submission returned
     since. Returns (met, reopened)."""
     met = reopened = 0
-    for kind in ObligationKind.values:
-        of_kind = obligations.filter(kind=kind)
-        met += (
-            of_kind.filter(met_at__isnull=True)
-            .filter(Exists(_in(kind)))
-            .update(met_at=Subquery(_in(kind).values("submitted_at")[:1]))
-        )
-        out = _out(kind)
-        # Conditional on met_at: of two sweeps at once, only the first reopens an obligation and bumps its cycle.
-        stale = of_kind.filter(met_at__isnull=False)
-        stale = stale.exclude(Exists(_in(kind))) if out is None else stale.filter(Exists(out))
-        reopened += stale.update(met_at=None, cycle=F("cycle") + 1)
+    with _no_nested_loops():
+        for kind in ObligationKind.values:
+            of_kind = obligations.filter(kind=kind)
+            met += (
+                of_kind.filter(met_at__isnull=True)
+                .filter(Exists(_in(kind)))
+                .update(met_at=Subquery(_in(kind).values("submitted_at")[:1]))
+            )
+            out = _out(kind)
+            # Conditional on met_at: of two sweeps at once, only the first reopens an obligation and bumps its cycle.
+            stale = of_kind.filter(met_at__isnull=False)
+            stale = stale.exclude(Exists(_in(kind))) if out is None else stale.filter(Exists(out))
+            reopened += stale.update(met_at=None, cycle=F("cycle") + 1)
     return met, reopened
 
 
