@@ -54,7 +54,8 @@ class Statement:
         key = f"{using}:{connections[using].vendor}"
         if key not in self.compiled:
             with self.lock:
-                self.compiled.setdefault(key, self._compile(using))
+                if key not in self.compiled:  # another thread may have compiled it while this one waited
+                    self.compiled[key] = self._compile(using)
         return self.compiled[key]
 
     def sql_with_params(self, using: str = "default", **values) -> tuple[str, list]:
